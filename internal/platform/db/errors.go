@@ -1,0 +1,52 @@
+package db
+
+import (
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/goodgo/goodgo/internal/platform/apperr"
+)
+
+// MapError gives database errors an apperr kind: no rows → NotFound, a unique or exclusion violation →
+// Conflict, a foreign key or check violation → Invalid, a dropped connection → Unavailable. Errors that
+// already have a kind, and anything else, are returned unchanged.
+func MapError(err error) error {
+	if err == nil || apperr.KindOf(err) != apperr.Unknown {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.Wrap(err, apperr.NotFound, "not found")
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505", "23P01": // unique_violation, exclusion_violation
+			return apperr.Wrap(err, apperr.Conflict, "already exists")
+		case "23503", "23514", "23502": // foreign_key, check, not_null
+			return apperr.Wrap(err, apperr.Invalid, "violates a constraint")
+		case "40001", "40P01": // serialization_failure, deadlock_detected
+			return apperr.Wrap(err, apperr.Conflict, "concurrent update, retry")
+		}
+		if strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" { // connection exception, admin shutdown
+			return apperr.Wrap(err, apperr.Unavailable, "database unavailable")
+		}
+		return err
+	}
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		switch lite.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return apperr.Wrap(err, apperr.Conflict, "already exists")
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return apperr.Wrap(err, apperr.Invalid, "violates a constraint")
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return apperr.Wrap(err, apperr.Unavailable, "database busy")
+		}
+	}
+	return err
+}
