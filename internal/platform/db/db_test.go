@@ -230,4 +230,3 @@ func TestOpenRejectsUnknownScheme(t *testing.T) {
 		t.Fatalf("error leaks the password: %s", got)
 	}
 }
-
