@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/goodgo/goodgo/internal/platform/httpapi"
 )
 
 // Config is the whole configuration, read from the environment. The variable names are part of the
@@ -68,6 +70,25 @@ type RateLimits struct {
 	Public    string `env:"GOODGO_RATELIMIT_PUBLIC" envDefault:"300/m"`
 	Realtime  string `env:"GOODGO_RATELIMIT_REALTIME" envDefault:"500/m"`
 	Callbacks string `env:"GOODGO_RATELIMIT_CALLBACKS" envDefault:"600/m"`
+}
+
+// parsed turns the configured limits into the HTTP layer's classes. Values were checked by validate.
+func (r RateLimits) parsed() map[httpapi.Class]httpapi.Limit {
+	out := map[httpapi.Class]httpapi.Limit{}
+	for class, s := range r.byClass() {
+		if l, err := httpapi.ParseLimit(s); err == nil {
+			out[class] = l
+		}
+	}
+	return out
+}
+
+func (r RateLimits) byClass() map[httpapi.Class]string {
+	return map[httpapi.Class]string{
+		httpapi.ClassAuth: r.Auth, httpapi.ClassAuthIP: r.AuthIP, httpapi.ClassRefresh: r.Refresh,
+		httpapi.ClassPayment: r.Payment, httpapi.ClassGeneral: r.General, httpapi.ClassRead: r.Read,
+		httpapi.ClassPublic: r.Public, httpapi.ClassRealtime: r.Realtime, httpapi.ClassCallbacks: r.Callbacks,
+	}
 }
 
 // LoadConfig reads the configuration from environ (os.Environ() form). A variable NAME_FILE names a file
@@ -157,6 +178,11 @@ func (c Config) validate() error {
 	for name, list := range map[string][]string{"GOODGO_TRUSTED_PROXIES": c.TrustedProxies, "GOODGO_RATELIMIT_EXEMPT_CIDRS": c.RateLimitExemptCIDRs} {
 		if _, err := parsePrefixes(list); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	for class, s := range c.RateLimits.byClass() {
+		if _, err := httpapi.ParseLimit(s); err != nil {
+			errs = append(errs, fmt.Errorf("GOODGO_RATELIMIT_%s: %w", strings.ToUpper(string(class)), err))
 		}
 	}
 	return errors.Join(errs...)

@@ -1,0 +1,101 @@
+// Package app is GoodGo's composition root: it reads the configuration, opens the platform's parts (database,
+// bus, cache, files, HTTP server), initialises the business modules in dependency order, runs the server and
+// its workers, and shuts everything down in order. All wiring lives here; nothing is global.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+// Version is the build's version, set with -ldflags at build time.
+var Version = "dev"
+
+const usage = `goodgo — GoodGo point-of-sale server
+
+usage: goodgo [command]
+
+commands:
+  serve     start the server (default)
+  migrate   apply pending migrations and exit
+  openapi   print the OpenAPI 3.1 document
+  version   print the version
+  help      print this help
+
+Configuration comes from GOODGO_* environment variables; see README.md.
+`
+
+// Main runs the command named by args and returns the process exit code. ctx is cancelled on SIGINT/SIGTERM.
+func Main(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "goodgo", Version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "serve", "migrate", "openapi":
+	default:
+		fmt.Fprintf(stderr, "goodgo: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	cfg, err := LoadConfig(environ)
+	if err != nil {
+		fmt.Fprintln(stderr, "goodgo:", err)
+		return 2
+	}
+	log, err := newLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "goodgo:", err)
+		return 2
+	}
+	switch cmd {
+	case "migrate":
+		err = runMigrate(ctx, cfg, log)
+	case "openapi":
+		err = printOpenAPI(ctx, cfg, stdout)
+	default:
+		err = serve(ctx, cfg, log)
+	}
+	if err != nil {
+		log.Error("goodgo stopped with an error", "command", cmd, "err", err)
+		return 1
+	}
+	return 0
+}
+
+func runMigrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	cfg.MigrateOnStart = true
+	a, err := New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return a.Close(ctx)
+}
+
+// printOpenAPI builds the application against a throwaway embedded data directory (so it needs no running
+// services) and prints the API description every module registered.
+func printOpenAPI(ctx context.Context, cfg Config, w io.Writer) error {
+	dir, err := tempDir()
+	if err != nil {
+		return err
+	}
+	defer removeAll(dir)
+	cfg = Config{DataDir: dir, PublicURL: cfg.PublicURL, LogLevel: "error", Modules: []string{"all"},
+		MigrateOnStart: true, RateLimits: cfg.RateLimits, BodyLimitBytes: cfg.BodyLimitBytes, ShutdownTimeout: cfg.ShutdownTimeout}
+	a, err := New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer a.Close(ctx)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(a.OpenAPI())
+}
