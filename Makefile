@@ -30,7 +30,7 @@ endif
 test: lint test-go test-web fuzz
 
 test-go:
-	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./...
 
 test-web:
 ifdef HAVE_NPM

@@ -131,7 +131,13 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 // embeddedBus starts an embedded NATS server in dir and connects a bus with quick retries.
 func embeddedBus(t testing.TB, dir string) (*natsbus.EmbeddedServer, *natsbus.Bus) {
 	t.Helper()
-	srv, err := natsbus.StartEmbedded(dir, nil)
+	return embeddedBusWith(t, dir, natsbus.EmbeddedConfig{})
+}
+
+// embeddedBusWith is embeddedBus with the server's tuning given (the app runs it with SyncAlways).
+func embeddedBusWith(t testing.TB, dir string, cfg natsbus.EmbeddedConfig) (*natsbus.EmbeddedServer, *natsbus.Bus) {
+	t.Helper()
+	srv, err := natsbus.StartEmbeddedWith(dir, nil, cfg)
 	if err != nil {
 		t.Fatalf("start embedded nats: %v", err)
 	}
