@@ -25,6 +25,7 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
 	"github.com/goodgo/goodgo/internal/platform/obs"
+	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/realtime"
 	"github.com/goodgo/goodgo/web"
 )
@@ -122,7 +123,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, registry []Module)
 	if err != nil {
 		return nil, err
 	}
-	a.http, err = httpapi.New(a.httpConfig(), httpapi.Deps{Logger: log, DB: a.db, Limiter: limiter, Wrap: metrics.Middleware})
+	a.http, err = httpapi.New(a.httpConfig(), httpapi.Deps{Logger: log, DB: a.db, Limiter: limiter,
+		Authorizer: rbac.Guard{}, Wrap: metrics.Middleware})
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
+	"github.com/goodgo/goodgo/internal/platform/rbac"
 )
 
 func testConfig(t *testing.T) Config {
@@ -39,6 +40,7 @@ type probe struct {
 	workerUp         chan struct{}
 	workerDown       chan struct{}
 	initActive       []bool
+	undeclared       bool // register the operation without an access declaration
 }
 
 func newProbe() *probe {
@@ -52,7 +54,11 @@ func (p *probe) module() Module {
 			return nil
 		}
 		type out struct{ Body struct{ Done bool } }
-		huma.Register(k.API, huma.Operation{OperationID: "probe-slow", Method: http.MethodGet, Path: "/api/v1/probe/slow"},
+		op := huma.Operation{OperationID: "probe-slow", Method: http.MethodGet, Path: "/api/v1/probe/slow"}
+		if !p.undeclared {
+			rbac.Public(&op, "test probe")
+		}
+		huma.Register(k.API, op,
 			func(ctx context.Context, _ *struct{}) (*out, error) {
 				p.entered <- struct{}{}
 				<-p.release

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -17,22 +19,62 @@ type Principal struct {
 	UserID string
 	// MerchantID is the tenant the caller acts for (empty for a platform account without one).
 	MerchantID tenant.ID
-	// Roles are the caller's roles in that merchant, e.g. "owner", "manager", "cashier".
+	// Roles hold across the whole merchant ("owner", "manager"), or are the platform's ("admin") or a
+	// customer's ("customer").
 	Roles []string
-	// ShopIDs limits the caller to these shops (a PIN login is scoped to one); empty means every shop.
-	ShopIDs []string
+	// ShopRoles are roles held in one shop only, by shop id ("cashier", "waiter", "kitchen", or "manager"
+	// for a manager's PIN login). A token scoped to one shop has no Roles and one entry here.
+	ShopRoles map[string][]string
 	// Kind says what authenticated: "user" (email login), "staff" (PIN login), "service", …
 	Kind string
+	// SessionID identifies the login session (the refresh-token family) the access token belongs to.
+	SessionID string
 }
 
-// HasRole reports whether the principal holds role.
-func (p *Principal) HasRole(role string) bool {
-	for _, r := range p.Roles {
-		if r == role {
-			return true
-		}
+// HasRole reports whether the principal holds role across the merchant.
+func (p *Principal) HasRole(role string) bool { return slices.Contains(p.Roles, role) }
+
+// RolesIn returns the roles the principal holds in shop: its merchant-wide roles and that shop's own.
+func (p *Principal) RolesIn(shopID string) []string {
+	return append(slices.Clip(p.Roles), p.ShopRoles[shopID]...)
+}
+
+// AllRoles returns every role the principal holds anywhere, merchant-wide first.
+func (p *Principal) AllRoles() []string {
+	out := slices.Clip(p.Roles)
+	for _, shop := range slices.Sorted(maps.Keys(p.ShopRoles)) {
+		out = append(out, p.ShopRoles[shop]...)
 	}
-	return false
+	return out
+}
+
+// CanReachShop reports whether the principal may act in shop at all: owners and managers of the merchant
+// reach every shop of it (whether the shop is the merchant's is for the store to check), staff only the
+// shops they belong to.
+func (p *Principal) CanReachShop(shopID string) bool {
+	if p.HasRole("owner") || p.HasRole("manager") {
+		return true
+	}
+	_, ok := p.ShopRoles[shopID]
+	return ok
+}
+
+// ReachableShops returns the shops the principal is limited to, and false when it reaches every shop of
+// its merchant.
+func (p *Principal) ReachableShops() ([]string, bool) {
+	if p.HasRole("owner") || p.HasRole("manager") {
+		return nil, false
+	}
+	return slices.Sorted(maps.Keys(p.ShopRoles)), true
+}
+
+// Authorizer decides whether the principal may call an operation (the rbac package implements it with the
+// product's permission table). It runs after authentication and before idempotency keys are claimed.
+type Authorizer interface {
+	// Authorize returns nil to let the call through, or an error: apperr.Forbidden (403),
+	// apperr.NotFound (404, for a shop the caller cannot reach), apperr.Unauthenticated (401).
+	// p is nil for an anonymous caller; r carries the matched route (chi.URLParam works).
+	Authorize(r *http.Request, op *huma.Operation, p *Principal) error
 }
 
 // Authenticator identifies the caller of a request from its credentials (the iam module implements it with
@@ -132,3 +174,18 @@ func (s *Server) requireSecurity(op *huma.Operation, next http.Handler) http.Han
 //
 //	huma.Register(s.API, huma.Operation{..., Security: httpapi.BearerAuth()}, handler)
 func BearerAuth() []map[string][]string { return []map[string][]string{{"bearer": {}}} }
+
+// authorize asks the Authorizer whether the caller may call op.
+func (s *Server) authorize(op *huma.Operation, next http.Handler) http.Handler {
+	if s.authz == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := PrincipalFrom(r.Context())
+		if err := s.authz.Authorize(r, op, p); err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

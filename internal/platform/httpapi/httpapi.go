@@ -102,6 +102,8 @@ type Deps struct {
 	Limiter Limiter
 	// Authenticator identifies callers; nil makes every request anonymous.
 	Authenticator Authenticator
+	// Authorizer checks each operation's permission; nil lets every authenticated call through (tests).
+	Authorizer Authorizer
 	// Clock gives the time for limits and idempotency records; nil selects the system clock.
 	Clock clock.Clock
 	// Wrap, if set, wraps the stack just inside the request id middleware (the metrics middleware goes here;
@@ -122,9 +124,12 @@ type Server struct {
 	log     *slog.Logger
 	limiter Limiter
 	auth    Authenticator
-	origins map[string]bool
-	limits  map[Class]Limit
-	idem    *idempotencyStore
+	authz   Authorizer
+	// specPath is huma's OpenAPIPath: its routes serve the API description and are public.
+	specPath string
+	origins  map[string]bool
+	limits   map[Class]Limit
+	idem     *idempotencyStore
 	// idemWaitHook, when set (tests), is called each time a request waits for a concurrent one.
 	idemWaitHook func()
 }
@@ -165,6 +170,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		log:     deps.Logger,
 		limiter: limiter,
 		auth:    deps.Authenticator,
+		authz:   deps.Authorizer,
 		origins: origins,
 		limits:  limits,
 	}
@@ -193,6 +199,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			Description: "Access token from /api/v1/auth/login (Authorization: Bearer <token>)."},
 	}
 	hc.OnAddOperation = append(hc.OnAddOperation, documentIdempotencyKey)
+	s.specPath = hc.OpenAPIPath
 	s.API = huma.NewAPI(hc, &operationAdapter{s: s})
 	s.mountDocs()
 	return s, nil
@@ -289,6 +296,9 @@ type operationAdapter struct {
 // Handle mounts one huma operation on the router.
 func (a *operationAdapter) Handle(op *huma.Operation, handler func(huma.Context)) {
 	s := a.s
+	if isSpecRoute(op, s.specPath) {
+		MarkPublic(op, "API description")
+	}
 	limit := s.cfg.BodyLimit
 	if n, ok := op.Metadata[metaBodyLimit].(int64); ok && n > 0 {
 		limit = n
@@ -301,6 +311,7 @@ func (a *operationAdapter) Handle(op *huma.Operation, handler func(huma.Context)
 		handler(humachi.NewContext(op, r, w))
 	})
 	h = s.idempotent(op, h)
+	h = s.authorize(op, h)
 	h = s.requireSecurity(op, h)
 	h = s.rateLimitOperation(op, h)
 	if limit != s.cfg.BodyLimit {

@@ -1,0 +1,189 @@
+// Package rbac is GoodGo's access policy: the roles, the permissions, and the one table that says which role
+// may do what. Every HTTP operation declares the permission it needs (Require) or that it is public
+// (Public); Guard enforces the declaration in one place, and a test in the composition root walks every
+// registered operation to make sure none is open by accident.
+//
+// Roles come in three reaches: the platform's admin; merchant-wide roles (owner, manager) that reach every
+// shop of the merchant; shop roles (cashier, waiter, kitchen) held in particular shops. A token scoped to
+// one shop (a PIN login) carries its roles for that shop only.
+package rbac
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/httpapi"
+)
+
+// Role is what a person is to a merchant, a shop or the platform.
+type Role string
+
+// The roles of PRODUCT.md.
+const (
+	Admin    Role = "admin"    // platform operator
+	Owner    Role = "owner"    // owns the merchant: everything, in every shop
+	Manager  Role = "manager"  // runs the merchant's shops: menu, staff, floor, reports
+	Cashier  Role = "cashier"  // takes orders and payments in a shop
+	Waiter   Role = "waiter"   // takes orders in a shop
+	Kitchen  Role = "kitchen"  // works the kitchen display of a shop
+	Customer Role = "customer" // a guest with an account
+)
+
+// StaffRoles are the roles a merchant can give its people in a shop.
+var StaffRoles = []Role{Manager, Cashier, Waiter, Kitchen}
+
+// ParseStaffRole reads a role a merchant may grant in a shop. It returns an apperr.Invalid error naming the
+// field "role" otherwise.
+func ParseStaffRole(s string) (Role, error) {
+	r := Role(s)
+	if !slices.Contains(StaffRoles, r) {
+		names := make([]string, len(StaffRoles))
+		for i, r := range StaffRoles {
+			names[i] = string(r)
+		}
+		return "", apperr.WithField("role", "must be one of "+strings.Join(names, ", "))
+	}
+	return r, nil
+}
+
+// Permission names something a caller may do.
+type Permission string
+
+// The permissions. Each module's operations use these; new capabilities add theirs here, in the table
+// below, so the whole policy reads in one place.
+const (
+	// AccountSelf: a signed-in principal managing itself (/me, MFA, logout, its sessions).
+	AccountSelf Permission = "account.self"
+	// AuditRead: reading the merchant's security audit log.
+	AuditRead Permission = "audit.read"
+	// MerchantRead, MerchantManage: the merchant's profile and plan; archiving the merchant.
+	MerchantRead   Permission = "merchant.read"
+	MerchantManage Permission = "merchant.manage"
+	// ShopRead: seeing a shop and its settings. ShopCreate, ShopManage: creating shops, changing settings,
+	// archiving, choosing the default. ShopTransfer: giving a shop to another merchant.
+	ShopRead     Permission = "shop.read"
+	ShopCreate   Permission = "shop.create"
+	ShopManage   Permission = "shop.manage"
+	ShopTransfer Permission = "shop.transfer"
+	// StaffRead, StaffManage: the people of a shop and their roles and PINs.
+	StaffRead   Permission = "staff.read"
+	StaffManage Permission = "staff.manage"
+	// FloorRead, FloorManage: areas, tables, karaoke rooms and their QR tokens.
+	FloorRead   Permission = "floor.read"
+	FloorManage Permission = "floor.manage"
+	// PlatformAdmin: the SaaS operator's operations.
+	PlatformAdmin Permission = "platform.admin"
+)
+
+// table is the access policy: which roles hold each permission.
+var table = map[Permission][]Role{
+	AccountSelf:    {Admin, Owner, Manager, Cashier, Waiter, Kitchen, Customer},
+	AuditRead:      {Owner},
+	MerchantRead:   {Owner, Manager},
+	MerchantManage: {Owner},
+	ShopRead:       {Owner, Manager, Cashier, Waiter, Kitchen},
+	ShopCreate:     {Owner},
+	ShopManage:     {Owner, Manager},
+	ShopTransfer:   {Owner},
+	StaffRead:      {Owner, Manager},
+	StaffManage:    {Owner, Manager},
+	FloorRead:      {Owner, Manager, Cashier, Waiter, Kitchen},
+	FloorManage:    {Owner, Manager},
+	PlatformAdmin:  {Admin},
+}
+
+// Permissions lists every permission of the table, sorted.
+func Permissions() []Permission {
+	out := make([]Permission, 0, len(table))
+	for p := range table {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Allows reports whether any of roles holds permission p.
+func Allows(roles []string, p Permission) bool {
+	for _, r := range table[p] {
+		if slices.Contains(roles, string(r)) {
+			return true
+		}
+	}
+	return false
+}
+
+const metaPermission = "rbac.permission"
+
+// Require declares that op needs permission p (and so an authenticated caller).
+func Require(op *huma.Operation, p Permission) {
+	if _, ok := table[p]; !ok {
+		panic("rbac: permission " + string(p) + " is not in the table")
+	}
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata[metaPermission] = p
+	op.Security = httpapi.BearerAuth()
+}
+
+// Public declares that op is open to anonymous callers, and why (the reason is for reviewers of the
+// policy: "login", "public menu", "payment provider callback", …).
+func Public(op *huma.Operation, reason string) { httpapi.MarkPublic(op, reason) }
+
+// Declaration reports what op declared: its permission, or that it is public (with the reason).
+func Declaration(op *huma.Operation) (p Permission, public string) {
+	p, _ = op.Metadata[metaPermission].(Permission)
+	return p, httpapi.PublicReason(op)
+}
+
+// Guard enforces the declarations; it is the httpapi.Authorizer of the application.
+type Guard struct{}
+
+// Authorize lets a public operation through; otherwise it needs a principal holding the operation's
+// permission. For an operation on a shop ({shop_id} in its path) only the roles held in that shop count,
+// and a shop the caller cannot reach is answered 404, like another merchant's. An operation that declared
+// nothing is refused: the policy fails closed.
+func (Guard) Authorize(r *http.Request, op *huma.Operation, p *httpapi.Principal) error {
+	perm, public := Declaration(op)
+	if public != "" {
+		return nil
+	}
+	if perm == "" {
+		return apperr.E(apperr.Forbidden, "operation %s declares no permission", op.OperationID)
+	}
+	if p == nil {
+		return apperr.E(apperr.Unauthenticated, "this operation needs an access token")
+	}
+	roles := p.AllRoles()
+	if strings.Contains(op.Path, "{shop_id}") {
+		shop := chi.URLParam(r, "shop_id")
+		if !p.CanReachShop(shop) {
+			return apperr.E(apperr.NotFound, "shop not found")
+		}
+		roles = p.RolesIn(shop)
+	}
+	if !Allows(roles, perm) {
+		return apperr.E(apperr.Forbidden, "your role may not do this (%s)", perm)
+	}
+	return nil
+}
+
+// CheckShop is for handlers of operations that reach a shop through another resource (an order, a
+// ticket): it answers as Guard would for an operation on that shop.
+func CheckShop(p *httpapi.Principal, shopID string, perm Permission) error {
+	if p == nil {
+		return apperr.E(apperr.Unauthenticated, "this operation needs an access token")
+	}
+	if !p.CanReachShop(shopID) {
+		return apperr.E(apperr.NotFound, "not found")
+	}
+	if !Allows(p.RolesIn(shopID), perm) {
+		return apperr.E(apperr.Forbidden, "your role may not do this (%s)", perm)
+	}
+	return nil
+}
