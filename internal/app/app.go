@@ -91,7 +91,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, registry []Module)
 		return nil, err
 	}
 
-	a.db, err = db.Open(ctx, db.Config{URL: cfg.DatabaseURL, SQLitePath: filepath.Join(cfg.DataDir, "goodgo.db")})
+	a.db, err = db.Open(ctx, cfg.database())
 	if err != nil {
 		return nil, err
 	}
@@ -270,8 +270,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	}
 	if err := a.hub.Start(workCtx); err != nil {
 		stopWork()
-		return fmt.Errorf("start realtime hub: %w", err)
+		return errors.Join(fmt.Errorf("start realtime hub: %w", err), a.Close(ctx))
 	}
+	// SSE streams never go idle by themselves: end them as soon as shutdown starts, or Shutdown would wait
+	// for them until the timeout and then cut off the requests it was draining.
+	srv.RegisterOnShutdown(func() { _ = a.hub.Close() })
 	start("outbox-relay", a.relay.Run)
 	start("idempotency-purge", func(ctx context.Context) error {
 		t := time.NewTicker(time.Hour)
@@ -311,10 +314,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		a.log.Warn("in-flight requests cut off at the shutdown timeout", "err", serr)
 		_ = srv.Close()
 	}
-	_ = a.hub.Close()
 	stopWork()
 	wg.Wait()
-	return errors.Join(err, a.Close(shutCtx))
+	return errors.Join(err, a.Close(context.WithoutCancel(ctx)))
 }
 
 // Close flushes the outbox relay (when the bus is up) and releases every part, in reverse order of
@@ -323,7 +325,8 @@ func (a *App) Close(ctx context.Context) error {
 	a.closeOnce.Do(func() {
 		var errs []error
 		if a.relay != nil {
-			fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			// The flush has its own budget: the drain may have used up the shutdown timeout.
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			if err := a.relay.Flush(fctx); err != nil {
 				a.log.Warn("outbox not flushed at shutdown; the next start publishes the rest", "err", err)
 			}

@@ -66,6 +66,7 @@ func (p *probe) module() Module {
 				o.Body.Done = true
 				return o, nil
 			})
+		k.Handle("/probe/events", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { k.Hub.ServeShop(w, r, "probe") }))
 		k.Go("probe-worker", func(ctx context.Context) error {
 			close(p.workerUp)
 			<-ctx.Done()
@@ -162,6 +163,19 @@ func TestShutdownDrainsInFlightRequestsAndStopsWorkers(t *testing.T) {
 	base, cancel := start(t, testConfig(t), []Module{p.module()})
 	<-p.workerUp
 
+	// An open SSE stream: shutdown must end it at once (it never goes idle by itself), and its end tells
+	// this test that shutdown has begun.
+	stream, err := http.Get(base + "/probe/events")
+	if err != nil || stream.StatusCode != 200 {
+		t.Fatalf("open stream: %v %v", err, stream)
+	}
+	streamEnded := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, stream.Body)
+		stream.Body.Close()
+		close(streamEnded)
+	}()
+
 	type result struct {
 		status int
 		body   string
@@ -182,7 +196,12 @@ func TestShutdownDrainsInFlightRequestsAndStopsWorkers(t *testing.T) {
 
 	stopped := make(chan error, 1)
 	go func() { stopped <- cancel() }()
-	// The worker keeps running until in-flight requests have drained.
+	select {
+	case <-streamEnded:
+	case <-time.After(10 * time.Second): // the shutdown timeout is 20 s: a stream left open would hold it
+		t.Fatal("the SSE stream was not ended when shutdown began")
+	}
+	// Shutdown has begun and a request is in flight: the workers must still run, and Run must not return.
 	select {
 	case <-p.workerDown:
 		t.Fatal("workers stopped before in-flight requests drained")

@@ -6,12 +6,14 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 )
 
@@ -122,6 +124,12 @@ func LoadConfig(environ []string) (Config, error) {
 	return cfg, cfg.validate()
 }
 
+// database says which database to open: PostgreSQL when GOODGO_DATABASE_URL is set, else the SQLite file in
+// the data directory.
+func (c Config) database() db.Config {
+	return db.Config{URL: c.DatabaseURL, SQLitePath: filepath.Join(c.DataDir, "goodgo.db")}
+}
+
 // nameVariables rewrites env's parse errors, which name Go fields, to name the environment variables.
 func nameVariables(err error) error {
 	var agg env.AggregateError
@@ -171,6 +179,9 @@ func (c Config) validate() error {
 	}
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		errs = append(errs, errors.New("GOODGO_SECRET_KEY must be at least 32 characters"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("GOODGO_SHUTDOWN_TIMEOUT must be positive"))
 	}
 	if c.BodyLimitBytes <= 0 {
 		errs = append(errs, errors.New("GOODGO_BODY_LIMIT_BYTES must be positive"))

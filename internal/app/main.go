@@ -9,6 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+
+	"github.com/goodgo/goodgo/internal/platform/db"
+	"github.com/goodgo/goodgo/internal/platform/migrate"
 )
 
 // Version is the build's version, set with -ldflags at build time.
@@ -71,13 +75,18 @@ func Main(ctx context.Context, args, environ []string, stdout, stderr io.Writer)
 	return 0
 }
 
+// runMigrate applies every module's migrations and nothing else: a Kubernetes Job runs it before a rollout,
+// so it needs only the database (no bus, cache or files, no module side effects).
 func runMigrate(ctx context.Context, cfg Config, log *slog.Logger) error {
-	cfg.MigrateOnStart = true
-	a, err := New(ctx, cfg, log)
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	d, err := db.Open(ctx, cfg.database())
 	if err != nil {
 		return err
 	}
-	return a.Close(ctx)
+	defer d.Close()
+	return migrate.Up(ctx, d, log, allMigrations(modules())...)
 }
 
 // printOpenAPI builds the application against a throwaway embedded data directory (so it needs no running

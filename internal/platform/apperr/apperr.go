@@ -23,6 +23,7 @@ const (
 	RateLimited          // the caller is over a rate limit (429)
 )
 
+// String names the kind in plain words, for logs.
 func (k Kind) String() string {
 	switch k {
 	case Invalid:
@@ -60,6 +61,7 @@ type Error struct {
 	Err     error
 }
 
+// Error returns the message followed by the cause's text; it is for logs, not for callers (use Message).
 func (e *Error) Error() string {
 	switch {
 	case e.Err != nil && e.Message != "":
@@ -70,6 +72,7 @@ func (e *Error) Error() string {
 	return e.Message
 }
 
+// Unwrap returns the cause, so errors.Is and errors.As see through the kind.
 func (e *Error) Unwrap() error { return e.Err }
 
 // E builds an error of kind k with a caller-facing message; args are formatted into the message.

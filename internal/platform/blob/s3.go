@@ -175,7 +175,9 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// URL returns a presigned GET link valid for ttl.
+// URL returns a presigned GET link valid for ttl. Like the disk store's links, it makes the store send
+// raster images inline and everything else as an attachment, so an uploaded HTML or SVG file can never run
+// in a browser; that costs one metadata request to the store.
 func (s *S3) URL(ctx context.Context, key string, ttl time.Duration) (string, error) {
 	if err := ValidateKey(key); err != nil {
 		return "", err
@@ -183,7 +185,13 @@ func (s *S3) URL(ctx context.Context, key string, ttl time.Duration) (string, er
 	if err := checkTTL(ttl); err != nil {
 		return "", err
 	}
-	u, err := s.presigner.PresignedGetObject(ctx, s.bucket, key, ttl, nil)
+	info, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		return "", s.getError(key, err)
+	}
+	params := url.Values{}
+	params.Set("response-content-disposition", contentDisposition(key, info.ContentType))
+	u, err := s.presigner.PresignedGetObject(ctx, s.bucket, key, ttl, params)
 	if err != nil {
 		return "", fmt.Errorf("presign %s: %w", key, err)
 	}

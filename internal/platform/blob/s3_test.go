@@ -4,11 +4,14 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/goodgo/goodgo/internal/platform/apperr"
 )
 
 func TestOpenS3(t *testing.T) {
@@ -51,7 +54,27 @@ func TestS3PresignsWithThePublicEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link, err := s.URL(context.Background(), "m/m1/pho.png", time.Hour)
+	ctx := context.Background()
+	if _, err := s.URL(ctx, "m/m1/missing.png", time.Hour); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("link to a missing file: err = %v, want not found", err)
+	}
+	for key, ct := range map[string]string{"m/m1/pho.png": "image/png", "m/m1/menu.svg": "image/svg+xml"} {
+		if err := s.Put(ctx, key, strings.NewReader("x"), 1, ct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An uploaded SVG (which can carry script) is served as an attachment, a photo inline.
+	for key, want := range map[string]string{"m/m1/pho.png": `inline; filename="pho.png"`, "m/m1/menu.svg": `attachment; filename="menu.svg"`} {
+		link, err := s.URL(ctx, key, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(link)
+		if got := u.Query().Get("response-content-disposition"); got != want {
+			t.Errorf("%s: response-content-disposition = %q, want %q", key, got, want)
+		}
+	}
+	link, err := s.URL(ctx, "m/m1/pho.png", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

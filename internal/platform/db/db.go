@@ -93,7 +93,10 @@ func openSQLite(cfg Config) (*DB, error) {
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
+	// Times are written in one format and always in UTC, so that SQL comparisons of the stored text order
+	// them correctly whatever offset the caller's time.Time carried (a terminal's +07:00).
 	q.Set("_time_format", "sqlite")
+	q.Set("_timezone", "UTC")
 	writerQ := url.Values{}
 	for k, v := range q {
 		writerQ[k] = v

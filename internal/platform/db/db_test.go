@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/db"
@@ -228,5 +229,39 @@ func TestOpenRejectsUnknownScheme(t *testing.T) {
 		t.Fatal("mysql URL accepted")
 	} else if got := err.Error(); strings.Contains(got, "secret") {
 		t.Fatalf("error leaks the password: %s", got)
+	}
+}
+
+// Times are compared correctly in SQL whatever offset the caller's time.Time carries: a terminal sends
+// +07:00, a bound computed in UTC must still order it.
+func TestTimesCompareAcrossOffsets(t *testing.T) {
+	for _, dialect := range dbtest.Dialects() {
+		t.Run(string(dialect), func(t *testing.T) {
+			d := dbtest.New(t, dialect)
+			typ := map[db.Dialect]string{db.SQLite: "TIMESTAMP", db.Postgres: "TIMESTAMPTZ"}[dialect]
+			if _, err := d.Writer().Exec(`CREATE TABLE stamps (id TEXT PRIMARY KEY, at ` + typ + ` NOT NULL)`); err != nil {
+				t.Fatal(err)
+			}
+			hanoi := time.FixedZone("ICT", 7*3600)
+			at := time.Date(2026, 11, 23, 17, 0, 0, 0, hanoi) // 10:00Z
+			if _, err := d.Writer().Exec(`INSERT INTO stamps (id, at) VALUES ($1, $2)`, "1", at); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			bound := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+			if err := d.Reader().QueryRow(`SELECT COUNT(*) FROM stamps WHERE at < $1`, bound).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				t.Fatalf("10:00Z < 12:00Z matched %d rows, want 1", n)
+			}
+			var got time.Time
+			if err := d.Reader().QueryRow(`SELECT at FROM stamps`).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equal(at) {
+				t.Fatalf("read back %v, want %v", got, at)
+			}
+		})
 	}
 }

@@ -29,8 +29,8 @@ func MapError(err error) error {
 			return apperr.Wrap(err, apperr.Conflict, "already exists")
 		case "23503", "23514", "23502": // foreign_key, check, not_null
 			return apperr.Wrap(err, apperr.Invalid, "violates a constraint")
-		case "40001", "40P01": // serialization_failure, deadlock_detected
-			return apperr.Wrap(err, apperr.Conflict, "concurrent update, retry")
+		case "40001", "40P01": // serialization_failure, deadlock_detected: transient, the same request may succeed
+			return apperr.Wrap(err, apperr.Unavailable, "concurrent update, retry")
 		}
 		if strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" { // connection exception, admin shutdown
 			return apperr.Wrap(err, apperr.Unavailable, "database unavailable")
@@ -39,11 +39,13 @@ func MapError(err error) error {
 	}
 	var lite *sqlite.Error
 	if errors.As(err, &lite) {
-		switch lite.Code() {
+		switch lite.Code() { // constraint violations are reported with their extended codes
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return apperr.Wrap(err, apperr.Conflict, "already exists")
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
 			return apperr.Wrap(err, apperr.Invalid, "violates a constraint")
+		}
+		switch lite.Code() & 0xff { // busy and locked come with extended codes too (SQLITE_BUSY_SNAPSHOT, …)
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return apperr.Wrap(err, apperr.Unavailable, "database busy")
 		}

@@ -80,6 +80,8 @@ type Authorizer interface {
 // Authenticator identifies the caller of a request from its credentials (the iam module implements it with
 // JWT access tokens, from the Authorization header or, for SSE, the access_token query parameter).
 type Authenticator interface {
+	// Credentials are a Bearer access token (Authorization header, or access_token on streaming routes);
+	// a request whose Authorization uses another scheme (a provider's "Apikey" on a webhook) carries none.
 	// Authenticate returns (nil, nil) when the request carries no credentials, the principal when they are
 	// valid, and an error when they are present but invalid or expired (the request is answered 401; an
 	// error of kind Unavailable is answered 503).

@@ -207,6 +207,12 @@ func fingerprint(r *http.Request, body []byte) string {
 	io.WriteString(h, "?")
 	io.WriteString(h, r.URL.RawQuery)
 	io.WriteString(h, "\n")
+	// The caller is part of the request: another user of the same merchant who happens to send the same key
+	// and body gets a 422, never the first user's stored response.
+	if p, ok := PrincipalFrom(r.Context()); ok {
+		io.WriteString(h, p.Kind+":"+p.UserID)
+	}
+	io.WriteString(h, "\n")
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
 }

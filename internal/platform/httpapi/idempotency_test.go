@@ -74,6 +74,13 @@ func TestIdempotency(t *testing.T) {
 			if n := env.created.Load(); n != 1 {
 				t.Errorf("handler ran %d times, want 1", n)
 			}
+			// Another user of the same merchant with the same key and body does not get the first one's answer.
+			mine := db.NewID()
+			env.do(t, "POST", "/api/v1/things", thingA, IdempotencyKeyHeader, mine, "Authorization", "Bearer u1@m9")
+			rec = env.do(t, "POST", "/api/v1/things", thingA, IdempotencyKeyHeader, mine, "Authorization", "Bearer u2@m9")
+			if rec.Code != http.StatusUnprocessableEntity || rec.Header().Get(ReplayedHeader) != "" {
+				t.Errorf("another user of the merchant: status %d replayed=%q, want 422", rec.Code, rec.Header().Get(ReplayedHeader))
+			}
 		})
 
 		t.Run("an operation may require a key", func(t *testing.T) {
