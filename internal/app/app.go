@@ -113,7 +113,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, registry []Module)
 	if err != nil {
 		return nil, err
 	}
-	files, err := a.openFiles(ctx, secret)
+	files, filesReady, err := a.openFiles(ctx, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +149,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, registry []Module)
 	}
 	if a.redis != nil {
 		checks = append(checks, obs.Check{Name: "redis", Fn: func(ctx context.Context) error { return a.redis.Ping(ctx).Err() }})
+	}
+	if filesReady != nil {
+		checks = append(checks, obs.Check{Name: "files", Fn: filesReady})
 	}
 	a.health = obs.NewHealth(log, append(checks, a.kit.checks...)...)
 	r := a.http.Router
@@ -220,20 +223,25 @@ func (a *App) openCache(ctx context.Context) (cache.Cache, httpapi.Limiter, erro
 	return cache.NewRedis(client, "goodgo:cache:"), httpapi.NewRedisLimiter(client, "goodgo:rl:"), nil
 }
 
-func (a *App) openFiles(ctx context.Context, secret []byte) (blob.Store, error) {
+// openFiles opens the file store: S3 when configured (with a readiness check), else the local disk.
+func (a *App) openFiles(ctx context.Context, secret []byte) (blob.Store, func(context.Context) error, error) {
 	if a.cfg.S3Endpoint != "" {
-		return blob.OpenS3(ctx, blob.S3Config{Endpoint: a.cfg.S3Endpoint, Bucket: a.cfg.S3Bucket,
+		s, err := blob.OpenS3(ctx, blob.S3Config{Endpoint: a.cfg.S3Endpoint, Bucket: a.cfg.S3Bucket,
 			AccessKey: a.cfg.S3AccessKey, SecretKey: a.cfg.S3SecretKey, Region: a.cfg.S3Region,
 			Secure: a.cfg.S3UseSSL, PathStyle: true})
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.Ready, nil
 	}
 	d, err := blob.OpenDisk(blob.DiskConfig{Dir: filepath.Join(a.cfg.DataDir, "files"), PublicURL: a.cfg.PublicURL,
 		Secret: deriveKey(secret, "files"), Logger: a.log})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a.disk = d
 	a.closers = append(a.closers, d.Close)
-	return d, nil
+	return d, nil, nil
 }
 
 func (a *App) httpConfig() httpapi.Config {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -360,5 +361,38 @@ func TestSecretKeyIsMadeOnceAndKept(t *testing.T) {
 	}
 	if string(deriveKey(k1, "files")) == string(deriveKey(k1, "mfa")) {
 		t.Fatal("derived keys for different purposes are equal")
+	}
+}
+
+// Scaled out: PostgreSQL, Redis and an external NATS (or RabbitMQ) — the same binary, every dependency in
+// the readiness report.
+func TestServeScaledOut(t *testing.T) {
+	for _, broker := range []string{"nats", "amqp"} {
+		t.Run(broker, func(t *testing.T) {
+			env := map[string]string{"nats": "GOODGO_TEST_NATS_URL", "amqp": "GOODGO_TEST_AMQP_URL"}[broker]
+			brokerURL, redisURL := os.Getenv(env), os.Getenv("GOODGO_TEST_REDIS_URL")
+			if brokerURL == "" || redisURL == "" {
+				t.Skip(env + " or GOODGO_TEST_REDIS_URL not set")
+			}
+			cfg := testConfig(t)
+			cfg.DatabaseURL = dbtest.URL(t, db.Postgres)
+			cfg.SecretKey = strings.Repeat("s", 32)
+			cfg.RedisURL = redisURL
+			if broker == "nats" {
+				cfg.NATSURL = brokerURL
+			} else {
+				cfg.AMQPURL = brokerURL
+			}
+			base, cancel := start(t, cfg, nil)
+			res, body := get(t, base+"/health/ready")
+			for _, check := range []string{`"database":"ok"`, `"events":"ok"`, `"redis":"ok"`} {
+				if res.StatusCode != 200 || !strings.Contains(body, check) {
+					t.Errorf("ready: %d %s, want %s", res.StatusCode, body, check)
+				}
+			}
+			if err := cancel(); err != nil {
+				t.Fatalf("shutdown: %v", err)
+			}
+		})
 	}
 }

@@ -175,6 +175,18 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// Ready reports whether the bucket can be reached (for /health/ready).
+func (s *S3) Ready(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return storeError(err)
+	}
+	if !ok {
+		return fmt.Errorf("bucket %s does not exist", s.bucket)
+	}
+	return nil
+}
+
 // URL returns a presigned GET link valid for ttl. Like the disk store's links, it makes the store send
 // raster images inline and everything else as an attachment, so an uploaded HTML or SVG file can never run
 // in a browser; that costs one metadata request to the store.

@@ -55,6 +55,9 @@ func TestS3PresignsWithThePublicEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	if err := s.Ready(ctx); err != nil {
+		t.Errorf("Ready: %v", err)
+	}
 	if _, err := s.URL(ctx, "m/m1/missing.png", time.Hour); !apperr.Is(err, apperr.NotFound) {
 		t.Errorf("link to a missing file: err = %v, want not found", err)
 	}
