@@ -130,6 +130,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, registry []Module)
 	}
 	a.relay = events.NewRelay(a.db, a.bus, log, events.RelayOptions{})
 	a.hub = realtime.NewHub(a.bus, log, realtime.Options{})
+	if err := registerPlatformMetrics(reg, a.relay, a.hub); err != nil {
+		return nil, err
+	}
 
 	a.kit = &Kit{Config: cfg, Log: log, Clock: clock.System{}, DB: a.db, Bus: a.bus, Relay: a.relay, Hub: a.hub,
 		Cache: c, Files: files, API: a.http.API, Router: a.http.Router, SecretKey: secret}

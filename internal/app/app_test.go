@@ -141,8 +141,11 @@ func TestServeAnswersHealthDocsPagesAndProblems(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(body, `"openapi":"3.1`) {
 		t.Errorf("openapi: %d %.80s", res.StatusCode, body)
 	}
-	if res, body := get(t, base+"/metrics"); res.StatusCode != 200 || !strings.Contains(body, "goodgo_http_requests_total") {
-		t.Errorf("metrics: %d, has request counter: %v", res.StatusCode, strings.Contains(body, "goodgo_http_requests_total"))
+	res, body = get(t, base+"/metrics")
+	for _, metric := range []string{"goodgo_http_requests_total", "goodgo_outbox_published_total", "goodgo_realtime_clients", "go_goroutines", "process_resident_memory_bytes"} {
+		if res.StatusCode != 200 || !strings.Contains(body, metric) {
+			t.Errorf("metrics: %d, missing %s", res.StatusCode, metric)
+		}
 	}
 	for _, page := range []string{"/", "/pos", "/kds/bar", "/menu/abc", "/t/token"} {
 		res, body := get(t, base+page)

@@ -1,0 +1,104 @@
+// Package iam is the identity and access module: who the caller is and what it may do.
+//
+// This file set is the module's security core, on which sign-up, login, MFA, staff PIN login and RBAC stand:
+//
+//   - PasswordHasher (password.go): argon2id hashes in PHC form, bounded by a semaphore so that a login storm
+//     cannot take every CPU away from order traffic; PasswordPolicy refuses short and common passwords.
+//   - KeyRing and Tokens (keys.go, token.go): RS256 access tokens signed with keys that rotate, stored
+//     sealed in iam_signing_keys, published as a JWKS and an OpenID discovery document.
+//   - RefreshStore (refresh.go): opaque refresh tokens kept as hashes, rotated on every use; presenting a
+//     token that was already rotated revokes its whole family.
+//   - TOTP and recovery codes (totp.go).
+//
+// Tables of this package are global, not tenant data: signing keys belong to the deployment, and a refresh
+// token is presented without any tenant context (the user directory is global too). They carry no
+// merchant_id column and have no row-level security; the merchant a session acts for is recorded as
+// scope_merchant_id and only ever copied into the next access token.
+package iam
+
+import (
+	"embed"
+	"io/fs"
+	"slices"
+	"time"
+
+	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/migrate"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
+)
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+// Migrations creates the module's tables (iam_signing_keys, iam_refresh_tokens) on either engine.
+var Migrations = migrate.Source{Module: "iam", FS: mustSub(migrationFiles, "migrations")}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err) // the directory is embedded at build time; failing here is a build mistake
+	}
+	return sub
+}
+
+// PrincipalKind says how a principal authenticated: a user with email and password, or a staff member with
+// a PIN on a shop terminal.
+type PrincipalKind string
+
+// The principal kinds carried in tokens.
+const (
+	KindUser  PrincipalKind = "user"
+	KindStaff PrincipalKind = "staff"
+)
+
+// Valid reports whether k is a known kind.
+func (k PrincipalKind) Valid() bool { return k == KindUser || k == KindStaff }
+
+// Claims is what an access token says about its holder.
+type Claims struct {
+	// Subject is the user or staff account id (the "sub" claim).
+	Subject string
+	// Kind says whether Subject is a user or a staff account.
+	Kind PrincipalKind
+	// MerchantID is the tenant the holder acts for; empty for a platform account without one.
+	MerchantID tenant.ID
+	// Roles are the holder's merchant-wide roles ("owner", "manager"), or the platform's ("admin") or a
+	// customer's ("customer").
+	Roles []string
+	// ShopRoles are roles held in one shop only, by shop id ("cashier", "waiter", "kitchen"); a token scoped
+	// to one shop (a PIN login) has no Roles and one entry here.
+	ShopRoles map[string][]string
+	// SessionID is the refresh-token family the token was issued in ("sid"), so a request can tell its own
+	// session apart when signing out the others.
+	SessionID string
+
+	// ID is the token's unique id ("jti"); set by Issue and Verify, ignored on input.
+	ID string
+	// IssuedAt and ExpiresAt are set by Issue and Verify, ignored on input.
+	IssuedAt, ExpiresAt time.Time
+}
+
+// clone returns a deep copy, so that callers may change what Verify returns without touching its cache.
+func (c *Claims) clone() *Claims {
+	out := *c
+	out.Roles = slices.Clone(c.Roles)
+	if c.ShopRoles != nil {
+		out.ShopRoles = make(map[string][]string, len(c.ShopRoles))
+		for shop, roles := range c.ShopRoles {
+			out.ShopRoles[shop] = slices.Clone(roles)
+		}
+	}
+	return &out
+}
+
+// Principal turns verified claims into the caller of a request, as the HTTP layer knows it.
+func (c *Claims) Principal() *httpapi.Principal {
+	return &httpapi.Principal{
+		UserID:     c.Subject,
+		MerchantID: c.MerchantID,
+		Roles:      c.Roles,
+		ShopRoles:  c.ShopRoles,
+		Kind:       string(c.Kind),
+		SessionID:  c.SessionID,
+	}
+}
