@@ -1,0 +1,448 @@
+package merchant
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/rbac"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
+)
+
+// Routes registers the module's operations on api: the merchant profile, shops, and each shop's floor.
+// Every operation declares its permission; rbac.Guard checks it (and that a {shop_id} is reachable), and
+// the service checks that the shop belongs to the caller's merchant (404 otherwise).
+func (s *Service) Routes(api huma.API) {
+	s.merchantRoutes(api)
+	s.shopRoutes(api)
+	s.floorRoutes(api)
+}
+
+// caller returns the merchant the authenticated caller acts for.
+func caller(ctx context.Context) (*httpapi.Principal, tenant.ID, error) {
+	p, ok := httpapi.PrincipalFrom(ctx)
+	if !ok {
+		return nil, "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
+	}
+	if p.MerchantID == "" {
+		return nil, "", apperr.E(apperr.NotFound, "you act for no merchant")
+	}
+	return p, p.MerchantID, nil
+}
+
+// located prefixes the field names of an Invalid error with where they were sent ("body", "query"), as
+// huma's own validation errors name them.
+func located(err error, where string) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	fields := make([]apperr.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		fields[i] = apperr.FieldError{Field: where + "." + f.Field, Message: f.Message}
+	}
+	return &apperr.Error{Kind: e.Kind, Message: e.Message, Fields: fields, Err: err}
+}
+
+func op(id, method, path, summary string, tags []string, perm rbac.Permission, status int) huma.Operation {
+	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags, DefaultStatus: status}
+	rbac.Require(&o, perm)
+	return o
+}
+
+// ---- merchant ----
+
+type profileOutput struct{ Body MerchantProfile }
+
+type patchMerchantBody struct {
+	Name    *string `json:"name,omitempty" minLength:"1" maxLength:"100"`
+	Phone   *string `json:"phone,omitempty" maxLength:"20"`
+	Email   *string `json:"email,omitempty" maxLength:"254"`
+	Address *string `json:"address,omitempty" maxLength:"300"`
+}
+
+type plansOutput struct {
+	Body struct {
+		Items []Plan `json:"items"`
+	}
+}
+
+func (s *Service) merchantRoutes(api huma.API) {
+	tags := []string{"Merchant"}
+	huma.Register(api, op("get-merchant", http.MethodGet, "/api/v1/merchant",
+		"The caller's merchant: profile, plan in force and usage", tags, rbac.MerchantRead, 0),
+		func(ctx context.Context, _ *struct{}) (*profileOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			p, err := s.Profile(ctx, m)
+			return &profileOutput{Body: p}, err
+		})
+	huma.Register(api, op("update-merchant", http.MethodPatch, "/api/v1/merchant",
+		"Change the merchant's name and contact details", tags, rbac.MerchantManage, 0),
+		func(ctx context.Context, in *struct{ Body patchMerchantBody }) (*profileOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			b := in.Body
+			p, err := s.UpdateProfile(ctx, m, ProfileInput{Name: b.Name, Phone: b.Phone, Email: b.Email, Address: b.Address})
+			return &profileOutput{Body: p}, located(err, "body")
+		})
+	huma.Register(api, op("archive-merchant", http.MethodDelete, "/api/v1/merchant",
+		"Archive the merchant (owner): its shops are archived and every membership ends", tags, rbac.MerchantManage,
+		http.StatusNoContent),
+		func(ctx context.Context, _ *struct{}) (*struct{}, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return nil, s.ArchiveMerchant(ctx, m)
+		})
+	huma.Register(api, op("list-plans", http.MethodGet, "/api/v1/plans",
+		"The subscription plans and their limits", tags, rbac.MerchantRead, 0),
+		func(ctx context.Context, _ *struct{}) (*plansOutput, error) {
+			plans, err := s.Plans(ctx)
+			out := &plansOutput{}
+			out.Body.Items = plans
+			return out, err
+		})
+}
+
+// ---- shops ----
+
+type shopOutput struct{ Body Shop }
+
+type shopPath struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+}
+
+type createShopBody struct {
+	Name           string       `json:"name" minLength:"1" maxLength:"100"`
+	BusinessType   BusinessType `json:"business_type" enum:"restaurant,cafe,karaoke,bar"`
+	Address        string       `json:"address,omitempty" maxLength:"300"`
+	VATRatePercent int          `json:"vat_rate_percent" enum:"0,5,8,10"`
+}
+
+type patchShopBody struct {
+	Name                 *string       `json:"name,omitempty" minLength:"1" maxLength:"100"`
+	BusinessType         *BusinessType `json:"business_type,omitempty" enum:"restaurant,cafe,karaoke,bar"`
+	Address              *string       `json:"address,omitempty" maxLength:"300"`
+	VATRatePercent       *int          `json:"vat_rate_percent,omitempty" enum:"0,5,8,10"`
+	PricesIncludeVAT     *bool         `json:"prices_include_vat,omitempty"`
+	ServiceChargePercent *int          `json:"service_charge_percent,omitempty" minimum:"0" maximum:"100"`
+	OpeningHours         *string       `json:"opening_hours,omitempty" maxLength:"500"`
+	ReceiptHeader        *string       `json:"receipt_header,omitempty" maxLength:"1000"`
+	ReceiptFooter        *string       `json:"receipt_footer,omitempty" maxLength:"1000"`
+	BankBIN              *string       `json:"bank_bin,omitempty" pattern:"^([0-9]{6})?$" patternDescription:"the bank's 6-digit BIN"`
+	BankAccountNumber    *string       `json:"bank_account_number,omitempty" pattern:"^[0-9A-Za-z]{0,19}$" patternDescription:"up to 19 letters and digits"`
+	BankAccountName      *string       `json:"bank_account_name,omitempty" maxLength:"100"`
+}
+
+type listShopsInput struct {
+	Limit           int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size."`
+	Cursor          string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page."`
+	IncludeArchived bool   `query:"include_archived" doc:"List archived shops too."`
+}
+
+type shopPageOutput struct{ Body ShopPage }
+
+func (s *Service) shopRoutes(api huma.API) {
+	tags := []string{"Shops"}
+	huma.Register(api, op("create-shop", http.MethodPost, "/api/v1/shops",
+		"Create a shop (the merchant's first becomes its default); 409 when the plan's shop limit is reached",
+		tags, rbac.ShopCreate, http.StatusCreated),
+		func(ctx context.Context, in *struct{ Body createShopBody }) (*shopOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			b := in.Body
+			sh, err := s.CreateShop(ctx, m, ShopInput{Name: b.Name, BusinessType: b.BusinessType, Address: b.Address,
+				VATRatePercent: b.VATRatePercent})
+			return &shopOutput{Body: sh}, located(err, "body")
+		})
+	huma.Register(api, op("list-shops", http.MethodGet, "/api/v1/shops",
+		"The merchant's shops in creation order (staff see only theirs)", tags, rbac.ShopRead, 0),
+		func(ctx context.Context, in *listShopsInput) (*shopPageOutput, error) {
+			p, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			only, restricted := p.ReachableShops()
+			page, err := s.ListShops(ctx, m, ShopQuery{Limit: in.Limit, Cursor: in.Cursor,
+				IncludeArchived: in.IncludeArchived, Restricted: restricted, Only: only})
+			if page.Items == nil {
+				page.Items = []Shop{}
+			}
+			return &shopPageOutput{Body: page}, located(err, "query")
+		})
+	huma.Register(api, op("get-shop", http.MethodGet, "/api/v1/shops/{shop_id}",
+		"A shop and its settings", tags, rbac.ShopRead, 0),
+		func(ctx context.Context, in *shopPath) (*shopOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			sh, err := s.Shop(ctx, m, in.ShopID)
+			return &shopOutput{Body: sh}, err
+		})
+	huma.Register(api, op("update-shop", http.MethodPatch, "/api/v1/shops/{shop_id}",
+		"Change a shop's settings (VAT, service charge, receipt texts, bank account for VietQR, …)", tags,
+		rbac.ShopManage, 0),
+		func(ctx context.Context, in *shopWith[patchShopBody]) (*shopOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			b := in.Body
+			sh, err := s.UpdateShop(ctx, m, in.ShopID, ShopPatch{Name: b.Name, BusinessType: b.BusinessType,
+				Address: b.Address, VATRatePercent: b.VATRatePercent, PricesIncludeVAT: b.PricesIncludeVAT,
+				ServiceChargePercent: b.ServiceChargePercent, OpeningHours: b.OpeningHours,
+				ReceiptHeader: b.ReceiptHeader, ReceiptFooter: b.ReceiptFooter, BankBIN: b.BankBIN,
+				BankAccountNumber: b.BankAccountNumber, BankAccountName: b.BankAccountName})
+			return &shopOutput{Body: sh}, located(err, "body")
+		})
+	huma.Register(api, op("archive-shop", http.MethodPost, "/api/v1/shops/{shop_id}/archive",
+		"Archive a shop (not the default while others exist: 409)", tags, rbac.ShopManage, 0),
+		func(ctx context.Context, in *shopPath) (*shopOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			sh, err := s.ArchiveShop(ctx, m, in.ShopID)
+			return &shopOutput{Body: sh}, err
+		})
+	huma.Register(api, op("set-default-shop", http.MethodPost, "/api/v1/shops/{shop_id}/set-default",
+		"Make a shop the merchant's default (exactly one default per merchant)", tags, rbac.ShopManage, 0),
+		func(ctx context.Context, in *shopPath) (*shopOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			sh, err := s.SetDefaultShop(ctx, m, in.ShopID)
+			return &shopOutput{Body: sh}, err
+		})
+}
+
+// ---- floor ----
+
+type floorOutput struct{ Body Floor }
+type areaOutput struct{ Body Area }
+type tableOutput struct{ Body Table }
+type roomOutput struct{ Body Room }
+
+// The path parameters of floor operations, and the same with a body. (huma reads parameters from exported
+// fields only, so they are spelled out instead of embedding shopPath.)
+type areaPath struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	AreaID string `path:"area_id" maxLength:"64"`
+}
+
+type tablePath struct {
+	ShopID  string `path:"shop_id" maxLength:"64"`
+	TableID string `path:"table_id" maxLength:"64"`
+}
+
+type roomPath struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	RoomID string `path:"room_id" maxLength:"64"`
+}
+
+type shopWith[B any] struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	Body   B
+}
+
+type areaWith[B any] struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	AreaID string `path:"area_id" maxLength:"64"`
+	Body   B
+}
+
+type tableWith[B any] struct {
+	ShopID  string `path:"shop_id" maxLength:"64"`
+	TableID string `path:"table_id" maxLength:"64"`
+	Body    B
+}
+
+type roomWith[B any] struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	RoomID string `path:"room_id" maxLength:"64"`
+	Body   B
+}
+
+type createAreaBody struct {
+	Name      string `json:"name" minLength:"1" maxLength:"50"`
+	SortOrder int    `json:"sort_order,omitempty" minimum:"0" maximum:"10000"`
+}
+
+type patchAreaBody struct {
+	Name      *string `json:"name,omitempty" minLength:"1" maxLength:"50"`
+	SortOrder *int    `json:"sort_order,omitempty" minimum:"0" maximum:"10000"`
+}
+
+type createTableBody struct {
+	AreaID string     `json:"area_id" minLength:"1" maxLength:"64"`
+	Name   string     `json:"name" minLength:"1" maxLength:"50"`
+	Seats  int        `json:"seats" minimum:"1" maximum:"100"`
+	Shape  TableShape `json:"shape,omitempty" enum:"square,round,rectangle" doc:"Default square."`
+	X      int        `json:"x,omitempty" minimum:"0" maximum:"10000"`
+	Y      int        `json:"y,omitempty" minimum:"0" maximum:"10000"`
+}
+
+type patchTableBody struct {
+	AreaID *string     `json:"area_id,omitempty" minLength:"1" maxLength:"64"`
+	Name   *string     `json:"name,omitempty" minLength:"1" maxLength:"50"`
+	Seats  *int        `json:"seats,omitempty" minimum:"1" maximum:"100"`
+	Shape  *TableShape `json:"shape,omitempty" enum:"square,round,rectangle"`
+	X      *int        `json:"x,omitempty" minimum:"0" maximum:"10000"`
+	Y      *int        `json:"y,omitempty" minimum:"0" maximum:"10000"`
+}
+
+type createRoomBody struct {
+	Name     string `json:"name" minLength:"1" maxLength:"50"`
+	RoomType string `json:"room_type" pattern:"^[a-z0-9][a-z0-9_-]{0,31}$" patternDescription:"a lower-case slug such as vip" doc:"small, medium, vip, or a lower-case slug of the merchant's own; names the room's rate plan."`
+	Capacity int    `json:"capacity,omitempty" minimum:"0" maximum:"100"`
+}
+
+type patchRoomBody struct {
+	Name     *string `json:"name,omitempty" minLength:"1" maxLength:"50"`
+	RoomType *string `json:"room_type,omitempty" pattern:"^[a-z0-9][a-z0-9_-]{0,31}$" patternDescription:"a lower-case slug such as vip"`
+	Capacity *int    `json:"capacity,omitempty" minimum:"0" maximum:"100"`
+}
+
+func (s *Service) floorRoutes(api huma.API) {
+	tags := []string{"Floor"}
+	huma.Register(api, op("get-floor", http.MethodGet, "/api/v1/shops/{shop_id}/floor",
+		"A shop's floor: areas with their tables, and karaoke rooms", tags, rbac.FloorRead, 0),
+		func(ctx context.Context, in *shopPath) (*floorOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			f, err := s.Floor(ctx, m, in.ShopID)
+			return &floorOutput{Body: f}, err
+		})
+
+	huma.Register(api, op("create-area", http.MethodPost, "/api/v1/shops/{shop_id}/areas",
+		"Add an area to the floor", tags, rbac.FloorManage, http.StatusCreated),
+		func(ctx context.Context, in *shopWith[createAreaBody]) (*areaOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			a, err := s.CreateArea(ctx, m, in.ShopID, AreaInput{Name: in.Body.Name, SortOrder: in.Body.SortOrder})
+			return &areaOutput{Body: a}, located(err, "body")
+		})
+	huma.Register(api, op("update-area", http.MethodPatch, "/api/v1/shops/{shop_id}/areas/{area_id}",
+		"Rename or reorder an area", tags, rbac.FloorManage, 0),
+		func(ctx context.Context, in *areaWith[patchAreaBody]) (*areaOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			a, err := s.UpdateArea(ctx, m, in.ShopID, in.AreaID, AreaPatch{Name: in.Body.Name, SortOrder: in.Body.SortOrder})
+			return &areaOutput{Body: a}, located(err, "body")
+		})
+	huma.Register(api, op("delete-area", http.MethodDelete, "/api/v1/shops/{shop_id}/areas/{area_id}",
+		"Remove an empty area (409 while it has tables)", tags, rbac.FloorManage, http.StatusNoContent),
+		func(ctx context.Context, in *areaPath) (*struct{}, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return nil, s.DeleteArea(ctx, m, in.ShopID, in.AreaID)
+		})
+
+	huma.Register(api, op("create-table", http.MethodPost, "/api/v1/shops/{shop_id}/tables",
+		"Add a table to an area; it gets a QR token", tags, rbac.FloorManage, http.StatusCreated),
+		func(ctx context.Context, in *shopWith[createTableBody]) (*tableOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			b := in.Body
+			t, err := s.CreateTable(ctx, m, in.ShopID, TableInput{AreaID: b.AreaID, Name: b.Name, Seats: b.Seats,
+				Shape: b.Shape, X: b.X, Y: b.Y})
+			return &tableOutput{Body: t}, located(err, "body")
+		})
+	huma.Register(api, op("update-table", http.MethodPatch, "/api/v1/shops/{shop_id}/tables/{table_id}",
+		"Change a table (area, name, seats, shape, position)", tags, rbac.FloorManage, 0),
+		func(ctx context.Context, in *tableWith[patchTableBody]) (*tableOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			b := in.Body
+			t, err := s.UpdateTable(ctx, m, in.ShopID, in.TableID, TablePatch{AreaID: b.AreaID, Name: b.Name,
+				Seats: b.Seats, Shape: b.Shape, X: b.X, Y: b.Y})
+			return &tableOutput{Body: t}, located(err, "body")
+		})
+	huma.Register(api, op("delete-table", http.MethodDelete, "/api/v1/shops/{shop_id}/tables/{table_id}",
+		"Remove a table; its QR code stops working", tags, rbac.FloorManage, http.StatusNoContent),
+		func(ctx context.Context, in *tablePath) (*struct{}, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return nil, s.DeleteTable(ctx, m, in.ShopID, in.TableID)
+		})
+	huma.Register(api, op("rotate-table-qr-token", http.MethodPost, "/api/v1/shops/{shop_id}/tables/{table_id}/qr-token",
+		"Give a table a new QR token; the old one stops resolving", tags, rbac.FloorManage, 0),
+		func(ctx context.Context, in *tablePath) (*tableOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			t, err := s.RotateTableQR(ctx, m, in.ShopID, in.TableID)
+			return &tableOutput{Body: t}, err
+		})
+
+	huma.Register(api, op("create-room", http.MethodPost, "/api/v1/shops/{shop_id}/rooms",
+		"Add a karaoke room; it gets a QR token", tags, rbac.FloorManage, http.StatusCreated),
+		func(ctx context.Context, in *shopWith[createRoomBody]) (*roomOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			b := in.Body
+			r, err := s.CreateRoom(ctx, m, in.ShopID, RoomInput{Name: b.Name, RoomType: b.RoomType, Capacity: b.Capacity})
+			return &roomOutput{Body: r}, located(err, "body")
+		})
+	huma.Register(api, op("update-room", http.MethodPatch, "/api/v1/shops/{shop_id}/rooms/{room_id}",
+		"Change a room (name, room type, capacity)", tags, rbac.FloorManage, 0),
+		func(ctx context.Context, in *roomWith[patchRoomBody]) (*roomOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			b := in.Body
+			r, err := s.UpdateRoom(ctx, m, in.ShopID, in.RoomID, RoomPatch{Name: b.Name, RoomType: b.RoomType, Capacity: b.Capacity})
+			return &roomOutput{Body: r}, located(err, "body")
+		})
+	huma.Register(api, op("delete-room", http.MethodDelete, "/api/v1/shops/{shop_id}/rooms/{room_id}",
+		"Remove a room; its QR code stops working", tags, rbac.FloorManage, http.StatusNoContent),
+		func(ctx context.Context, in *roomPath) (*struct{}, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return nil, s.DeleteRoom(ctx, m, in.ShopID, in.RoomID)
+		})
+	huma.Register(api, op("rotate-room-qr-token", http.MethodPost, "/api/v1/shops/{shop_id}/rooms/{room_id}/qr-token",
+		"Give a room a new QR token; the old one stops resolving", tags, rbac.FloorManage, 0),
+		func(ctx context.Context, in *roomPath) (*roomOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			r, err := s.RotateRoomQR(ctx, m, in.ShopID, in.RoomID)
+			return &roomOutput{Body: r}, err
+		})
+}

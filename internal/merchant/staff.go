@@ -1,0 +1,151 @@
+package merchant
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/goodgo/goodgo/internal/merchant/merchantdb"
+	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/db"
+	"github.com/goodgo/goodgo/internal/platform/rbac"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
+)
+
+// The staff membership store: who works for a merchant, in which shops and roles. iam creates the people
+// (accounts, PINs) and asks MembershipsOf at login to put their roles in the token.
+
+// AddStaff gives a person a role at merchant m: in one shop (manager, cashier, waiter, kitchen), or
+// merchant-wide when ShopID is empty (manager only; the owner is recorded by CreateMerchant). It returns an
+// apperr.Invalid error for an unknown role or user, NotFound for another merchant's shop, and Conflict when
+// the person already has a role in that shop, the shop or merchant is archived, or adding a new person would
+// pass the plan's staff limit (the owner does not count).
+func (s *Service) AddStaff(ctx context.Context, m tenant.ID, in StaffInput) (Membership, error) {
+	var f fieldErrors
+	role, err := rbac.ParseStaffRole(in.Role)
+	if err != nil {
+		f.add("role", apperr.Fields(err)[0].Message)
+	}
+	if role != "" && role != rbac.Manager && in.ShopID == "" {
+		f.add("shop_id", "cashier, waiter and kitchen roles are held in a shop")
+	}
+	in.UserID = strings.TrimSpace(in.UserID)
+	if in.UserID == "" {
+		f.add("user_id", "must not be empty")
+	}
+	if err := f.err(); err != nil {
+		return Membership{}, err
+	}
+	var out Membership
+	err = s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		q := merchantdb.New(tx)
+		if err := lockMerchant(ctx, q, m); err != nil {
+			return err
+		}
+		if in.ShopID != "" {
+			if _, err := liveShop(ctx, q, m, in.ShopID); err != nil {
+				return err
+			}
+		}
+		now := s.now()
+		mer, err := loadMerchant(ctx, q, m)
+		if err != nil {
+			return err
+		}
+		if in.UserID != mer.OwnerUserID {
+			existing, err := q.CountLiveMembershipsOfUser(ctx, merchantdb.CountLiveMembershipsOfUserParams{
+				MerchantID: string(m), UserID: in.UserID})
+			if err != nil {
+				return fmt.Errorf("count memberships: %w", err)
+			}
+			if existing == 0 { // a new person: counts against the plan
+				plan, err := planOf(ctx, q, mer, now)
+				if err != nil {
+					return err
+				}
+				usage, err := usageOf(ctx, q, mer)
+				if err != nil {
+					return err
+				}
+				if usage.Staff >= plan.MaxStaff {
+					return apperr.E(apperr.Conflict, "plan limit reached: the %s plan allows %d staff; remove someone or change plan",
+						plan.Name, plan.MaxStaff)
+				}
+			}
+		}
+		out = Membership{ID: db.NewID(), MerchantID: m, ShopID: in.ShopID, UserID: in.UserID, Role: role, CreatedAt: now}
+		err = q.InsertMembership(ctx, merchantdb.InsertMembershipParams{ID: out.ID, MerchantID: string(m),
+			ShopID: in.ShopID, UserID: in.UserID, Role: string(role), CreatedAt: now})
+		where := "in this shop"
+		if in.ShopID == "" {
+			where = "across the merchant"
+		}
+		return conflictAs(err, "this person already has a role "+where+"; remove it first to change it")
+	})
+	if err != nil {
+		return Membership{}, fmt.Errorf("add staff: %w", err)
+	}
+	return out, nil
+}
+
+// RemoveStaff ends a person's role in a shop (or, with shopID empty, their merchant-wide role). The owner's
+// membership cannot be ended this way. It returns apperr.NotFound when there is no such live membership.
+func (s *Service) RemoveStaff(ctx context.Context, m tenant.ID, shopID, userID string) error {
+	err := s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		n, err := merchantdb.New(tx).EndMembership(ctx, merchantdb.EndMembershipParams{
+			Now: sql.NullTime{Time: s.now(), Valid: true}, MerchantID: string(m), ShopID: shopID, UserID: userID})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.E(apperr.NotFound, "membership not found")
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("remove staff %s: %w", userID, err)
+	}
+	return nil
+}
+
+// ShopStaff lists the live memberships of one shop of merchant m (shopID "" lists the merchant-wide ones).
+func (s *Service) ShopStaff(ctx context.Context, m tenant.ID, shopID string) ([]Membership, error) {
+	var out []Membership
+	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+		rows, err := merchantdb.New(tx).ListShopStaff(ctx, merchantdb.ListShopStaffParams{MerchantID: string(m), ShopID: shopID})
+		if err != nil {
+			return fmt.Errorf("list staff: %w", err)
+		}
+		out = make([]Membership, len(rows))
+		for i, r := range rows {
+			out[i] = membershipFromRow(r.ID, r.MerchantID, r.ShopID, r.UserID, r.Role, r.CreatedAt)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MembershipsOf returns every live membership of a user, in every merchant, for iam to build the roles of
+// its tokens (merchant-wide roles from ShopID "", shop roles from the others). It is the module's second
+// cross-tenant path: at login no tenant is known yet, so it runs in db.WithSystemTx and reads only
+// shop_staff, whose policy admits the system path for reading. Archived merchants and shops have no live
+// memberships.
+func (s *Service) MembershipsOf(ctx context.Context, userID string) ([]Membership, error) {
+	var out []Membership
+	err := s.db.WithSystemTx(ctx, "read a user's memberships to build token roles at login", func(tx *sql.Tx) error {
+		rows, err := merchantdb.New(tx).ListMembershipsOfUser(ctx, userID)
+		if err != nil {
+			return fmt.Errorf("list memberships: %w", err)
+		}
+		out = make([]Membership, len(rows))
+		for i, r := range rows {
+			out[i] = membershipFromRow(r.ID, r.MerchantID, r.ShopID, r.UserID, r.Role, r.CreatedAt)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("memberships of user %s: %w", userID, err)
+	}
+	return out, nil
+}
