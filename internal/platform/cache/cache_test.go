@@ -17,11 +17,14 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/clock"
 )
 
-// backend is one Cache implementation under test with a way to let time pass for it.
+// backend is one Cache implementation under test, with a way to let time pass for it where the test
+// controls its clock, and the Redis client behind it where there is one.
 type backend struct {
 	name    string
 	cache   Cache
-	advance func(d time.Duration) // makes entries older by d
+	advance func(d time.Duration) // makes entries older by d; nil for the real Redis, whose clock runs alone
+	redis   *Redis                // nil for the memory cache
+	client  redis.UniversalClient
 }
 
 var prefixSeq atomic.Int64
@@ -42,9 +45,10 @@ func backends(t *testing.T) []backend {
 	mini := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = mini.Close() })
 
+	miniCache := NewRedis(mini, uniquePrefix(t))
 	out := []backend{
 		{name: "memory", cache: mem, advance: fake.Advance},
-		{name: "miniredis", cache: NewRedis(mini, uniquePrefix(t)), advance: mr.FastForward},
+		{name: "miniredis", cache: miniCache, advance: mr.FastForward, redis: miniCache, client: mini},
 	}
 	if url := os.Getenv("GOODGO_TEST_REDIS_URL"); url != "" {
 		ctx := context.Background()
@@ -57,12 +61,8 @@ func backends(t *testing.T) []backend {
 			deletePrefix(t, client, prefix)
 			_ = client.Close()
 		})
-		out = append(out, backend{
-			name:  "redis",
-			cache: NewRedis(client, prefix),
-			// Real Redis expires keys by its own clock; let that much real time pass.
-			advance: func(d time.Duration) { <-time.After(d) },
-		})
+		c := NewRedis(client, prefix)
+		out = append(out, backend{name: "redis", cache: c, redis: c, client: client})
 	}
 	return out
 }
@@ -141,8 +141,13 @@ func TestCacheOverwriteReplacesValue(t *testing.T) {
 	}
 }
 
+// TestCacheEntriesExpire lets time pass where the test controls the clock (memory: fake clock; miniredis:
+// FastForward).
 func TestCacheEntriesExpire(t *testing.T) {
 	for _, b := range backends(t) {
+		if b.advance == nil {
+			continue // the real Redis: TestRedisSetsTheTTL checks what it was told
+		}
 		t.Run(b.name, func(t *testing.T) {
 			short, long := "short", GroupKey("g", "long")
 			mustSet(t, b.cache, short, "a", 100*time.Millisecond)
@@ -159,6 +164,54 @@ func TestCacheEntriesExpire(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRedisSetsTheTTL checks the expiry Redis was given for plain and grouped keys, on miniredis and on
+// the real Redis, without waiting for it to pass.
+func TestRedisSetsTheTTL(t *testing.T) {
+	tests := []struct {
+		key string
+		ttl time.Duration
+	}{
+		// Long enough that a loaded box never sees them expire between Set and PTTL.
+		{"plain", 30 * time.Second},
+		{"rounded up", 30*time.Second + 1500*time.Microsecond}, // whole milliseconds: 30.002 s
+		{GroupKey("g", "long"), time.Hour},
+		{GroupKey("g", "short"), 20 * time.Second},
+	}
+	for _, b := range backends(t) {
+		if b.redis == nil {
+			continue
+		}
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			for _, tt := range tests {
+				mustSet(t, b.cache, tt.key, "v", tt.ttl)
+				got, err := b.client.PTTL(ctx, storedKey(t, b.redis, tt.key)).Result()
+				if err != nil {
+					t.Fatalf("PTTL(%q): %v", tt.key, err)
+				}
+				limit := (tt.ttl + time.Millisecond - 1).Truncate(time.Millisecond)
+				if got <= 0 || got > limit {
+					t.Errorf("PTTL(%q) = %v, want in (0, %v]", tt.key, got, limit)
+				}
+			}
+		})
+	}
+}
+
+// storedKey returns the Redis key holding key's current value.
+func storedKey(t *testing.T, c *Redis, key string) string {
+	t.Helper()
+	group, name := splitKey(key)
+	if group == "" {
+		return c.plainKey(key)
+	}
+	_, gen, ok, err := c.get(context.Background(), key)
+	if err != nil || !ok {
+		t.Fatalf("get %q: ok %v, %v", key, ok, err)
+	}
+	return c.valueBase(group, name) + "@" + gen
 }
 
 func TestCacheDelete(t *testing.T) {

@@ -10,7 +10,9 @@
 //     the broker drops the copy (JetStream's Nats-Msg-Id dedupe window) and the inbox catches anything else.
 //  3. Durable consumers (Bus.Subscribe) get each event at least once and acknowledge it after their handler
 //     returns nil. Consume wraps a handler so its effect and an inbox row commit in one tenant transaction:
-//     a redelivered event is acknowledged without running the handler again.
+//     a redelivered event is acknowledged without running the handler again. A handler error of kind
+//     apperr.Invalid is permanent (IsPermanent): the event is set aside, never delivered again; any other
+//     error is retried with a growing delay (Backoff), a bounded number of times.
 //  4. Realtime fan-out (Bus.Listen) gives every process every event, not durably, for SSE clients.
 //
 // The Bus implementations live in subpackages: natsbus (NATS JetStream, embedded in the process by default)
@@ -44,20 +46,26 @@ type Event struct {
 	MerchantID tenant.ID `json:"merchant_id"`
 	// ShopID is the shop concerned, empty for merchant-wide events.
 	ShopID string `json:"shop_id,omitempty"`
-	// OccurredAt is when it happened (UTC). Add fills it from the system clock when zero.
+	// OccurredAt is when it happened (UTC). Add fills it from the system clock when zero, AddAt from the
+	// time it is given.
 	OccurredAt time.Time `json:"occurred_at"`
 	// Data is the event's payload: a JSON value, typically the resource after the change.
 	Data json.RawMessage `json:"data"`
 }
 
-// Handler handles one event delivered to a durable consumer. Returning nil acknowledges the event; an error
-// makes the bus deliver it again later.
+// Handler handles one event delivered to a durable consumer. Returning nil acknowledges the event. An error
+// of kind apperr.Invalid (IsPermanent) says the event can never be handled: the bus logs it and sets it
+// aside without delivering it again. Any other error makes the bus deliver it again after a growing delay,
+// until the bus's MaxDeliver is reached. A handler must return soon after ctx is cancelled: closing the
+// subscription cancels it.
 type Handler func(ctx context.Context, ev Event) error
 
 // Subscription is a running subscription.
 type Subscription interface {
-	// Close stops delivering to this subscription and waits for a running handler to return. A durable
-	// consumer keeps its position on the broker: the next Subscribe with the same name resumes there.
+	// Close stops delivering to this subscription, lets a running handler finish for a short grace period,
+	// then cancels the handler's context and waits for it to return; an event whose handler did not finish
+	// is handed back to the broker for another delivery. A durable consumer keeps its position on the
+	// broker: the next Subscribe with the same name resumes there.
 	Close() error
 }
 
@@ -69,9 +77,10 @@ type Bus interface {
 	Publish(ctx context.Context, ev Event) error
 	// Subscribe starts the durable consumer named consumer on the events whose subject matches one of
 	// subjects (NATS syntax: "*" one token, ">" the rest). Every event is delivered at least once to one of
-	// the processes subscribed under that name; it is acknowledged when h returns nil and delivered again
-	// after a delay when h returns an error. ctx serves the setup (and lends its values to handlers'
-	// contexts); the subscription runs until it or the bus is closed. It returns an apperr.Invalid error
+	// the processes subscribed under that name; it is acknowledged when h returns nil, delivered again
+	// after a growing delay when h returns an error, and set aside for good when the error is permanent
+	// (IsPermanent) or the event was delivered MaxDeliver times. ctx serves the setup (and lends its
+	// values to handlers' contexts); the subscription runs until it or the bus is closed. It returns an apperr.Invalid error
 	// for a bad name or subject, an apperr.Unavailable error when the broker cannot be reached.
 	Subscribe(ctx context.Context, consumer string, subjects []string, h Handler) (Subscription, error)
 	// Listen delivers every event published from now on whose subject matches subjects to h, in every
@@ -80,7 +89,7 @@ type Bus interface {
 	Listen(ctx context.Context, subjects []string, h func(Event)) (Subscription, error)
 	// Ready reports whether the broker can be used now (for /health/ready).
 	Ready(ctx context.Context) error
-	// Close stops every subscription and releases the connection.
+	// Close stops every subscription (as Subscription.Close does) and releases the connection.
 	Close() error
 }
 
@@ -205,14 +214,15 @@ func Encode(ev Event) ([]byte, error) {
 	return b, nil
 }
 
-// Decode parses the JSON form of an event carried by a broker.
+// Decode parses the JSON form of an event carried by a broker. A message it cannot decode is an
+// apperr.Invalid error: no redelivery will make it readable (IsPermanent).
 func Decode(b []byte) (Event, error) {
 	var ev Event
 	if err := json.Unmarshal(b, &ev); err != nil {
-		return Event{}, fmt.Errorf("decode event: %w", err)
+		return Event{}, apperr.Wrap(fmt.Errorf("decode event: %w", err), apperr.Invalid, "undecodable event")
 	}
 	if ev.ID == "" || ev.Subject == "" {
-		return Event{}, fmt.Errorf("decode event: missing id or subject")
+		return Event{}, apperr.E(apperr.Invalid, "decode event: missing id or subject")
 	}
 	return ev, nil
 }

@@ -200,8 +200,8 @@ func TestConsumeRunsTheHandlerOncePerEvent(t *testing.T) {
 				t.Fatalf("%s: %d effects, want %d", s.name, got, s.want)
 			}
 		}
-		if err := h(ctx, events.Event{ID: "x", Subject: "a.b"}); apperr.KindOf(err) != apperr.Invalid {
-			t.Errorf("event without merchant: got %v, want an invalid error", err)
+		if err := h(ctx, events.Event{ID: "x", Subject: "a.b"}); apperr.KindOf(err) != apperr.Invalid || !events.IsPermanent(err) {
+			t.Errorf("event without merchant: got %v, want a permanent invalid error", err)
 		}
 	})
 }
@@ -246,10 +246,42 @@ func TestAddRejectsMalformedEvents(t *testing.T) {
 	})
 }
 
+func TestAddAtStampsEventsWithTheGivenTime(t *testing.T) {
+	dbtest.Each(t, sources(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := time.Date(2021, 3, 4, 5, 6, 7, 891234567, time.UTC)
+		own := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		unstamped := newEvent(merchantA, "shop.s1.orders", 1)
+		unstamped.OccurredAt = time.Time{}
+		stamped := newEvent(merchantA, "shop.s1.orders", 2)
+		stamped.OccurredAt = own
+		err := d.WithTx(ctx, merchantA, func(tx *sql.Tx) error { return events.AddAt(ctx, tx, now, unstamped, stamped) })
+		if err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+		bus := events.NewMemory()
+		if err := events.NewRelay(d, bus, nil, events.RelayOptions{}).Flush(ctx); err != nil {
+			t.Fatalf("flush: %v", err)
+		}
+		got := bus.Published()
+		want := []time.Time{now.Truncate(time.Microsecond), own}
+		if len(got) != len(want) {
+			t.Fatalf("published %d events, want %d", len(got), len(want))
+		}
+		for i := range want {
+			if !got[i].OccurredAt.Equal(want[i]) {
+				t.Errorf("event %d occurred at %v, want %v", i, got[i].OccurredAt, want[i])
+			}
+		}
+	})
+}
+
 func TestRelayPurgesOldRows(t *testing.T) {
 	dbtest.Each(t, sources(), func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		start := time.Now().UTC() // Consume stamps inbox rows with the real time
+		// Years away from the real time: a row stamped with time.Now instead of clk would not be purged on
+		// schedule.
+		start := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
 		clk := clock.NewFake(start)
 		bus := events.NewMemory()
 		relay := events.NewRelay(d, bus, nil, events.RelayOptions{Clock: clk, Retention: time.Hour, InboxRetention: 48 * time.Hour})
@@ -259,8 +291,9 @@ func TestRelayPurgesOldRows(t *testing.T) {
 		if err := relay.Flush(ctx); err != nil {
 			t.Fatalf("flush: %v", err)
 		}
+		consume := events.ConsumeWithClock(d, clk, "c", writeEffect("c"))
 		for _, ev := range published {
-			if err := events.Consume(d, "c", writeEffect("c"))(ctx, ev); err != nil {
+			if err := consume(ctx, ev); err != nil {
 				t.Fatalf("consume: %v", err)
 			}
 		}

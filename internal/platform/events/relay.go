@@ -33,7 +33,7 @@ type RelayOptions struct {
 	InboxRetention time.Duration
 	// PurgeInterval is how often old outbox and inbox rows are deleted (1 min).
 	PurgeInterval time.Duration
-	// Clock gives published_at and the purge horizons (clock.System).
+	// Clock gives published_at, LastPublishedAt and the purge horizons (clock.System).
 	Clock clock.Clock
 }
 
@@ -132,7 +132,10 @@ func (r *Relay) Nudge() {
 // Run relays until ctx ends, then returns nil. Failures are logged, counted in Stats and retried with
 // backoff; they do not stop Run. On graceful shutdown, cancel Run and call Flush before closing the bus.
 func (r *Relay) Run(ctx context.Context) error {
-	var backoff time.Duration
+	var (
+		failures int // consecutive failed rounds
+		backoff  time.Duration
+	)
 	poll := time.NewTimer(r.opts.PollInterval)
 	defer poll.Stop()
 	for {
@@ -141,12 +144,13 @@ func (r *Relay) Run(ctx context.Context) error {
 			return nil
 		}
 		if err != nil {
-			backoff = min(max(2*backoff, r.opts.MinBackoff), r.opts.MaxBackoff)
+			failures++
+			backoff = Backoff(failures, r.opts.MinBackoff, r.opts.MaxBackoff)
 			r.log.Warn("outbox relay failed, retrying", "err", err, "retry_in", backoff.String(),
 				"consecutive_failures", r.consecutive.Load())
 		} else if backoff > 0 {
 			r.log.Info("outbox relay recovered", "published_total", r.published.Load())
-			backoff = 0
+			failures, backoff = 0, 0
 		}
 		r.purgeIfDue(ctx)
 
@@ -187,7 +191,7 @@ func (r *Relay) drain(ctx context.Context) error {
 		n, err := r.batches.relayBatch(ctx, r.opts.BatchSize, r.opts.Clock.Now(), r.publish)
 		if n > 0 {
 			r.published.Add(uint64(n))
-			r.lastPublished.Store(time.Now().UnixNano())
+			r.lastPublished.Store(r.opts.Clock.Now().UnixNano())
 		}
 		if err != nil {
 			r.failures.Add(1)

@@ -12,6 +12,22 @@
 // does), a durable queue gets only what was published once it existed (declare consumers before the relay
 // runs, which the application does at start), the bindings of a queue only grow (unbind a subject no
 // longer wanted by hand), and Listen misses what is published while the connection is down.
+//
+// Retries: a delivery whose handler failed stays unacknowledged while a timer of its own runs
+// (events.Backoff on the number of times it failed in this process: RetryDelay doubling up to
+// MaxRetryDelay); when the timer fires it is rejected with requeue and comes back. The consume loop never
+// waits: it goes on with the next delivery at once. A waiting delivery holds one of the Prefetch slots, so
+// if every slot holds a failing event the queue pauses until a timer fires (at most MaxRetryDelay). This is
+// the simplest design that keeps RabbitMQ's ordering and needs no extra queues; its cost is that the
+// failure count lives in the process (each replica counts its own, and a restart starts again).
+//
+// Dead letters: a permanent handler error (events.IsPermanent: apperr.Invalid), an undecodable message and
+// a message that failed MaxDeliver times are rejected without requeue, logged at error level with the
+// event id, and RabbitMQ moves them (queue argument x-dead-letter-exchange, with an x-death header saying
+// where from) through the fanout exchange "<QueuePrefix>dead" into the durable queue "<QueuePrefix>dead",
+// where an operator can inspect them and shovel them back. "dead" is therefore not a valid consumer name.
+// The consumer queues carry that argument from their first declaration: a queue declared by an earlier
+// version without it must be deleted once (RabbitMQ refuses to change a queue's arguments).
 package amqpbus
 
 import (
@@ -35,11 +51,18 @@ type Options struct {
 	Exchange string
 	// QueuePrefix is put before a consumer's name to name its durable queue ("goodgo.").
 	QueuePrefix string
-	// Prefetch is how many unacknowledged messages a subscription may hold (32).
+	// Prefetch is how many unacknowledged messages a subscription may hold (32), including those waiting
+	// for their retry.
 	Prefetch int
 	// RetryDelay is the first wait before a message whose handler failed is requeued (1 s); it doubles with
-	// each consecutive failure up to MaxRetryDelay (1 min).
+	// each failure of that message up to MaxRetryDelay (1 min).
 	RetryDelay, MaxRetryDelay time.Duration
+	// MaxDeliver is how many times this process handles a message whose handler keeps failing before it
+	// dead-letters it (50: about 45 minutes of retries with the default delays).
+	MaxDeliver int
+	// StopGrace is how long closing a subscription lets a running handler finish before it cancels the
+	// handler's context (2 s).
+	StopGrace time.Duration
 	// ReconnectDelay is the first wait before reconnecting (250 ms); it doubles up to MaxReconnectDelay (10 s).
 	ReconnectDelay, MaxReconnectDelay time.Duration
 	// Name names the connection in RabbitMQ's management UI ("goodgo").
@@ -66,6 +89,10 @@ func (o Options) withDefaults() Options {
 	}
 	def(&o.RetryDelay, time.Second)
 	def(&o.MaxRetryDelay, time.Minute)
+	def(&o.StopGrace, 2*time.Second)
+	if o.MaxDeliver <= 0 {
+		o.MaxDeliver = 50
+	}
 	def(&o.ReconnectDelay, 250*time.Millisecond)
 	def(&o.MaxReconnectDelay, 10*time.Second)
 	return o
@@ -83,6 +110,7 @@ type Bus struct {
 	up     chan struct{}    // closed while connected; replaced when the connection drops
 	closed bool
 	queues map[string]bool // durable queues this bus declared
+	dead   bool            // whether this bus declared the dead-letter exchange
 	subs   map[*subscription]bool
 
 	done       chan struct{} // closed by Close
@@ -190,8 +218,8 @@ func (b *Bus) supervise(lost <-chan *amqp.Error) {
 			}
 			b.log.Warn("amqp connection lost, reconnecting", "err", err)
 		}
-		delay := b.opts.ReconnectDelay
-		for {
+		for attempt := 1; ; attempt++ {
+			delay := events.Backoff(attempt, b.opts.ReconnectDelay, b.opts.MaxReconnectDelay)
 			t := time.NewTimer(delay)
 			select {
 			case <-b.done:
@@ -208,8 +236,8 @@ func (b *Bus) supervise(lost <-chan *amqp.Error) {
 			if errors.Is(err, errClosed) {
 				return
 			}
-			delay = min(2*delay, b.opts.MaxReconnectDelay)
-			b.log.Warn("amqp reconnect failed", "err", err, "retry_in", delay.String())
+			b.log.Warn("amqp reconnect failed", "err", err, "attempt", attempt,
+				"retry_in", events.Backoff(attempt+1, b.opts.ReconnectDelay, b.opts.MaxReconnectDelay).String())
 		}
 	}
 }
@@ -343,10 +371,41 @@ func bindingKey(pattern string) string {
 	return pattern
 }
 
-// Subscribe declares the durable queue of consumer, binds it to subjects and consumes it. See events.Bus.
+// deadLetters names the fanout exchange and the durable queue that receive rejected messages.
+func (b *Bus) deadLetters() string { return b.opts.QueuePrefix + deadName }
+
+// deadName is the consumer name taken by the dead-letter queue.
+const deadName = "dead"
+
+// declareDeadLetters declares the dead-letter exchange and its queue, and binds them.
+func (b *Bus) declareDeadLetters(ch *amqp.Channel) error {
+	name := b.deadLetters()
+	if err := ch.ExchangeDeclare(name, amqp.ExchangeFanout, true, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare exchange %s: %w", name, err)
+	}
+	b.mu.Lock()
+	b.dead = true
+	b.mu.Unlock()
+	if _, err := ch.QueueDeclare(name, true, false, false, false, amqp.Table{"x-queue-type": "classic"}); err != nil {
+		return fmt.Errorf("declare queue %s: %w", name, err)
+	}
+	b.mu.Lock()
+	b.queues[name] = true
+	b.mu.Unlock()
+	if err := ch.QueueBind(name, "", name, false, nil); err != nil {
+		return fmt.Errorf("bind queue %s: %w", name, err)
+	}
+	return nil
+}
+
+// Subscribe declares the durable queue of consumer (dead-lettering into "<QueuePrefix>dead"), binds it to
+// subjects and consumes it. See events.Bus. The name "dead" is taken by the dead-letter queue.
 func (b *Bus) Subscribe(ctx context.Context, consumer string, subjects []string, h events.Handler) (events.Subscription, error) {
 	if err := events.ValidateConsumer(consumer); err != nil {
 		return nil, err
+	}
+	if consumer == deadName {
+		return nil, apperr.E(apperr.Invalid, "consumer name %q is taken by the dead-letter queue", consumer)
 	}
 	if err := events.ValidatePatterns(subjects); err != nil {
 		return nil, err
@@ -355,7 +414,13 @@ func (b *Bus) Subscribe(ctx context.Context, consumer string, subjects []string,
 	s := &subscription{
 		bus: b, subjects: subjects, log: b.log.With("consumer", consumer),
 		declare: func(ch *amqp.Channel) (string, error) {
-			q, err := ch.QueueDeclare(queue, true, false, false, false, amqp.Table{"x-queue-type": "classic"})
+			if err := b.declareDeadLetters(ch); err != nil {
+				return "", err
+			}
+			q, err := ch.QueueDeclare(queue, true, false, false, false, amqp.Table{
+				"x-queue-type":           "classic",
+				"x-dead-letter-exchange": b.deadLetters(),
+			})
 			if err != nil {
 				return "", err
 			}
@@ -420,7 +485,8 @@ func (b *Bus) Ready(context.Context) error {
 	return err
 }
 
-// Close stops every subscription (waiting for running handlers) and closes the connection.
+// Close stops every subscription at once (see Subscription.Close: running handlers get StopGrace, then
+// their context is cancelled) and closes the connection.
 func (b *Bus) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -432,9 +498,11 @@ func (b *Bus) Close() error {
 		subs = append(subs, s)
 	}
 	b.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, s := range subs {
-		_ = s.Close()
+		wg.Go(func() { _ = s.Close() })
 	}
+	wg.Wait()
 	b.mu.Lock()
 	b.closed = true
 	conn := b.conn
@@ -449,8 +517,8 @@ func (b *Bus) Close() error {
 	return nil
 }
 
-// DeleteDeclared deletes the durable queues this bus declared and the exchange. Tests sharing a server
-// clean up with it.
+// DeleteDeclared deletes the durable queues this bus declared (the dead-letter queue too) and the
+// exchanges. Tests sharing a server clean up with it.
 func (b *Bus) DeleteDeclared(ctx context.Context) error {
 	ch, err := b.channel(ctx)
 	if err != nil {
@@ -462,6 +530,7 @@ func (b *Bus) DeleteDeclared(ctx context.Context) error {
 	for q := range b.queues {
 		queues = append(queues, q)
 	}
+	dead := b.dead
 	b.mu.Unlock()
 	for _, q := range queues {
 		if _, err := ch.QueueDelete(q, false, false, false); err != nil {
@@ -470,6 +539,11 @@ func (b *Bus) DeleteDeclared(ctx context.Context) error {
 	}
 	if err := ch.ExchangeDelete(b.opts.Exchange, false, false); err != nil {
 		return fmt.Errorf("delete exchange %s: %w", b.opts.Exchange, err)
+	}
+	if dead {
+		if err := ch.ExchangeDelete(b.deadLetters(), false, false); err != nil {
+			return fmt.Errorf("delete exchange %s: %w", b.deadLetters(), err)
+		}
 	}
 	return nil
 }
@@ -484,14 +558,25 @@ type subscription struct {
 	declare  func(ch *amqp.Channel) (queue string, err error)
 	handle   events.Handler
 
-	ctx       context.Context // handlers' context, cancelled once Close has stopped them
+	ctx       context.Context // handlers' context, cancelled by Close after StopGrace
 	cancel    context.CancelFunc
 	setupCtx  context.Context // for setting up again after a reconnection, cancelled by Close
 	stopSetup context.CancelFunc
 	stopping  chan struct{} // closed by Close
 	done      chan struct{} // closed when run has returned
 	once      sync.Once
-	failures  int // consecutive handler failures, for the retry delay
+
+	retryMu  sync.Mutex
+	retries  map[*time.Timer]bool    // deliveries waiting to be requeued
+	stopped  bool                    // Close has cancelled the retries: requeue at once
+	failures map[string]*failureMark // failed handlings per message id, in this process
+	swept    time.Time               // when failures was last swept
+}
+
+// failureMark counts the failed handlings of one message.
+type failureMark struct {
+	n    int
+	last time.Time
 }
 
 // setup opens a channel, declares and binds the queue and starts consuming it.
@@ -528,7 +613,7 @@ func (s *subscription) run(ch *amqp.Channel, deliveries <-chan amqp.Delivery) {
 	defer close(s.done)
 	for {
 		s.consume(deliveries)
-		_ = ch.Close() // unacknowledged messages go back to the queue
+		_ = ch.Close() // unacknowledged messages, those waiting for a retry too, go back to the queue
 		select {
 		case <-s.stopping:
 			return
@@ -536,8 +621,7 @@ func (s *subscription) run(ch *amqp.Channel, deliveries <-chan amqp.Delivery) {
 		}
 		s.log.Info("amqp subscription lost its channel, setting up again")
 		var err error
-		delay := s.bus.opts.ReconnectDelay
-		for {
+		for attempt := 1; ; attempt++ {
 			ch, deliveries, err = s.setup(s.setupCtx)
 			if err == nil {
 				break
@@ -545,11 +629,11 @@ func (s *subscription) run(ch *amqp.Channel, deliveries <-chan amqp.Delivery) {
 			if errors.Is(err, errClosed) || s.setupCtx.Err() != nil {
 				return
 			}
+			delay := events.Backoff(attempt, s.bus.opts.ReconnectDelay, s.bus.opts.MaxReconnectDelay)
 			s.log.Warn("amqp subscription setup failed", "err", err, "retry_in", delay.String())
 			if !s.wait(delay) {
 				return
 			}
-			delay = min(2*delay, s.bus.opts.MaxReconnectDelay)
 		}
 	}
 }
@@ -564,18 +648,25 @@ func (s *subscription) consume(deliveries <-chan amqp.Delivery) {
 			if !ok {
 				return
 			}
+			select {
+			case <-s.stopping:
+				return // closing: the channel's close hands d back
+			default:
+			}
 			s.deliver(d)
 		}
 	}
 }
 
-// deliver runs the handler on one message and acknowledges it, or requeues it after a delay.
+// deliver runs the handler on one message and acknowledges it, schedules its requeue after a delay, or
+// dead-letters it.
 func (s *subscription) deliver(d amqp.Delivery) {
 	ev, err := events.Decode(d.Body)
 	if err != nil {
-		s.log.Error("dropping undecodable message", "routing_key", d.RoutingKey, "err", err)
 		if !s.autoAck {
-			_ = d.Nack(false, false)
+			s.log.Error("dead-lettering undecodable message", "routing_key", d.RoutingKey, "message_id", d.MessageId,
+				"err", err)
+			s.reject(d)
 		}
 		return
 	}
@@ -589,25 +680,117 @@ func (s *subscription) deliver(d amqp.Delivery) {
 	if s.autoAck {
 		return
 	}
-	if err == nil {
-		s.failures = 0
+	attrs := []any{"event_id", ev.ID, "type", ev.Type}
+	switch {
+	case err == nil:
+		s.forget(ev.ID)
 		if err := d.Ack(false); err != nil {
 			s.log.Warn("ack failed", "event_id", ev.ID, "err", err)
 		}
+	case events.IsPermanent(err):
+		s.forget(ev.ID)
+		s.log.Error("event handler rejected the event as invalid: dead-lettered, it will not be delivered again",
+			append(attrs, "err", err)...)
+		s.reject(d)
+	case s.ctx.Err() != nil:
+		// Stopped by Close: hand it back now for another subscriber.
+		s.log.Info("event handler stopped by close, handing the event back", append(attrs, "err", err)...)
+		_ = d.Nack(false, true)
+	default:
+		n := s.failed(ev.ID)
+		if n >= s.bus.opts.MaxDeliver {
+			s.forget(ev.ID)
+			s.log.Error("event handler failed on every delivery: dead-lettered, it will not be delivered again",
+				append(attrs, "failures", n, "err", err)...)
+			s.reject(d)
+			return
+		}
+		delay := events.Backoff(n, s.bus.opts.RetryDelay, s.bus.opts.MaxRetryDelay)
+		s.log.Warn("event handler failed, will retry", append(attrs, "failures", n, "retry_in", delay.String(),
+			"err", err)...)
+		s.requeueAfter(d, delay)
+	}
+}
+
+// reject dead-letters d.
+func (s *subscription) reject(d amqp.Delivery) {
+	if err := d.Nack(false, false); err != nil {
+		s.log.Warn("reject failed: the message will be delivered again", "message_id", d.MessageId, "err", err)
+	}
+}
+
+// requeueAfter hands d back to the queue once delay has passed, without holding up the consume loop.
+func (s *subscription) requeueAfter(d amqp.Delivery, delay time.Duration) {
+	s.retryMu.Lock()
+	defer s.retryMu.Unlock()
+	if s.stopped {
+		_ = d.Nack(false, true) // closing: hand it back now
 		return
 	}
-	s.failures++
-	delay := s.bus.opts.RetryDelay
-	for i := 1; i < s.failures && delay < s.bus.opts.MaxRetryDelay; i++ {
-		delay *= 2
+	if s.retries == nil {
+		s.retries = map[*time.Timer]bool{}
 	}
-	delay = min(delay, s.bus.opts.MaxRetryDelay)
-	s.log.Warn("event handler failed, will retry", "event_id", ev.ID, "type", ev.Type,
-		"failures", s.failures, "retry_in", delay.String(), "err", err)
-	s.wait(delay)
-	if err := d.Nack(false, true); err != nil {
-		s.log.Warn("nack failed", "event_id", ev.ID, "err", err)
+	var t *time.Timer
+	t = time.AfterFunc(delay, func() {
+		s.retryMu.Lock() // also waits until t is set below
+		waiting := s.retries[t]
+		delete(s.retries, t)
+		s.retryMu.Unlock()
+		if !waiting {
+			return // Close came first; the channel's close hands d back
+		}
+		if err := d.Nack(false, true); err != nil {
+			// The channel is gone, and with it the delivery: the broker has requeued it already.
+			s.log.Debug("requeue failed", "message_id", d.MessageId, "err", err)
+		}
+	})
+	s.retries[t] = true
+}
+
+// stopRetries cancels the waiting requeues; closing the channel hands their deliveries back.
+func (s *subscription) stopRetries() {
+	s.retryMu.Lock()
+	defer s.retryMu.Unlock()
+	s.stopped = true
+	for t := range s.retries {
+		t.Stop()
 	}
+	clear(s.retries)
+}
+
+// failed counts one more failed handling of message id and returns the count. Marks of messages that have
+// not failed here for a long while (handled by another replica since) are swept out now and then.
+func (s *subscription) failed(id string) int {
+	s.retryMu.Lock()
+	defer s.retryMu.Unlock()
+	now := time.Now()
+	if s.failures == nil {
+		s.failures = map[string]*failureMark{}
+	}
+	stale := 2*s.bus.opts.MaxRetryDelay + time.Minute
+	if len(s.failures) >= 1024 && now.Sub(s.swept) > stale/2 {
+		s.swept = now
+		for k, m := range s.failures {
+			if now.Sub(m.last) > stale {
+				delete(s.failures, k)
+			}
+		}
+	}
+	m := s.failures[id]
+	if m == nil {
+		m = &failureMark{}
+		s.failures[id] = m
+	}
+	m.n++
+	m.last = now
+	return m.n
+}
+
+// forget drops the failure count of message id once it is settled.
+func (s *subscription) forget(id string) {
+	s.retryMu.Lock()
+	delete(s.failures, id)
+	s.retryMu.Unlock()
 }
 
 // wait waits for d, or less if Close is called; it reports whether the subscription is still open.
@@ -622,12 +805,21 @@ func (s *subscription) wait(d time.Duration) bool {
 	}
 }
 
-// Close stops consuming, waits for the running handler and releases the channel. A durable queue stays.
+// Close stops consuming, lets the running handler finish for StopGrace, then cancels its context and
+// waits for it; the channel's close hands back every unacknowledged delivery. A durable queue stays.
 func (s *subscription) Close() error {
 	s.once.Do(func() {
 		close(s.stopping)
 		s.stopSetup()
-		<-s.done
+		s.stopRetries()
+		grace := time.NewTimer(s.bus.opts.StopGrace)
+		select {
+		case <-s.done:
+		case <-grace.C:
+			s.cancel()
+			<-s.done
+		}
+		grace.Stop()
 		s.cancel()
 		s.bus.mu.Lock()
 		delete(s.bus.subs, s)

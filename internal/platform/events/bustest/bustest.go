@@ -1,6 +1,6 @@
 // Package bustest checks that an events.Bus implementation keeps the promises of the interface: subject
 // matching, at-least-once durable delivery with redelivery on error, durable positions, competing
-// consumers, fan-out with Listen. Each adapter's tests run the same suite against a real broker (and the
+// consumers, fan-out with Listen, cancellation of running handlers on Close. Each adapter's tests run the same suite against a real broker (and the
 // in-process Memory bus runs it too), so the application can swap brokers without surprises.
 package bustest
 
@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,7 @@ func Run(t *testing.T, f Features, newPair NewPair) {
 	t.Run("HandlerErrorRedelivers", func(t *testing.T) { redeliver(t, newPair) })
 	t.Run("DurableConsumerResumesAfterClose", func(t *testing.T) { resume(t, newPair) })
 	t.Run("SameConsumerNameSharesTheWork", func(t *testing.T) { competing(t, newPair) })
+	t.Run("CloseCancelsARunningHandler", func(t *testing.T) { closeCancels(t, newPair) })
 	t.Run("ListenFansOutToEveryProcess", func(t *testing.T) { fanOut(t, newPair) })
 	t.Run("ReadyWhenConnected", func(t *testing.T) {
 		a, _ := newPair(t)
@@ -132,6 +134,23 @@ func (r *Recorder) WaitFor(t testing.TB, what string, cond func([]events.Event) 
 func (r *Recorder) WaitN(t testing.TB, n int) []events.Event {
 	t.Helper()
 	return r.WaitFor(t, fmt.Sprintf("%d events", n), func(got []events.Event) bool { return len(got) >= n })
+}
+
+// WaitUntil polls cond until it holds, failing t after Timeout. For state that has no notification
+// (broker-side counters, database rows).
+func WaitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(Timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline.C:
+			t.Fatalf("timed out waiting until %s", what)
+		case <-tick.C:
+		}
+	}
 }
 
 // HasID reports whether evs holds an event with id.
@@ -268,14 +287,28 @@ func resume(t *testing.T, newPair NewPair) {
 	}
 }
 
+// sharedEvents is how many events the competing consumers get: more than any adapter's prefetch, so that
+// while one subscriber holds its first event and its buffer, the broker must give events to the other.
+const sharedEvents = 150
+
 func competing(t *testing.T, newPair NewPair) {
 	a, b := newPair(t)
 	name := Unique("shared")
 	all := NewRecorder()
+	// Each subscriber holds its first event until the other has started one: the test can only finish if
+	// the broker gives work to both while one of them is busy.
+	started := map[string]chan struct{}{"a": make(chan struct{}), "b": make(chan struct{})}
 	var mu sync.Mutex
 	perBus := map[string]int{}
-	handler := func(which string) events.Handler {
+	handler := func(which, other string) events.Handler {
+		var once sync.Once
 		return func(ctx context.Context, ev events.Event) error {
+			once.Do(func() { close(started[which]) })
+			select {
+			case <-started[other]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			mu.Lock()
 			perBus[which]++
 			mu.Unlock()
@@ -283,15 +316,21 @@ func competing(t *testing.T, newPair NewPair) {
 			return nil
 		}
 	}
-	mustSubscribe(t, a, name, []string{"shop.>"}, handler("a"))
-	mustSubscribe(t, b, name, []string{"shop.>"}, handler("b"))
-	const n = 40
+	mustSubscribe(t, a, name, []string{"shop.>"}, handler("a", "b"))
+	mustSubscribe(t, b, name, []string{"shop.>"}, handler("b", "a"))
 	var evs []events.Event
-	for i := range n {
+	for i := range sharedEvents {
 		evs = append(evs, NewEvent("shop.s1.orders", i))
 	}
 	mustPublish(t, a, evs...)
-	got := all.WaitN(t, n)
+	for which, ch := range started {
+		select {
+		case <-ch:
+		case <-time.After(Timeout):
+			t.Fatalf("subscriber %s never got an event while the other held one: the work is not shared", which)
+		}
+	}
+	got := all.WaitN(t, sharedEvents)
 	for _, ev := range evs {
 		if c := Count(got, ev.ID); c != 1 {
 			t.Errorf("event %s handled %d times by the shared consumer, want 1", ev.ID, c)
@@ -299,8 +338,45 @@ func competing(t *testing.T, newPair NewPair) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if perBus["a"]+perBus["b"] != n {
-		t.Errorf("handled %v, want %d in total", perBus, n)
+	if perBus["a"] == 0 || perBus["b"] == 0 || perBus["a"]+perBus["b"] != sharedEvents {
+		t.Errorf("handled %v, want both subscribers, %d in total", perBus, sharedEvents)
+	}
+}
+
+// closeCancels checks that closing a subscription cancels a handler blocked until its context ends, and
+// returns only once that handler has returned.
+func closeCancels(t *testing.T, newPair NewPair) {
+	a, _ := newPair(t)
+	started := make(chan struct{}, 1)
+	var returned atomic.Bool
+	h := func(ctx context.Context, ev events.Event) error {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-ctx.Done() // a handler stuck on I/O that honours its context
+		returned.Store(true)
+		return ctx.Err()
+	}
+	sub := mustSubscribe(t, a, Unique("stuck"), []string{"shop.>"}, h)
+	mustPublish(t, a, NewEvent("shop.s1.orders", 1))
+	select {
+	case <-started:
+	case <-time.After(Timeout):
+		t.Fatalf("the handler never started")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- sub.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(Timeout):
+		t.Fatalf("Close did not return while a handler waited for its context")
+	}
+	if !returned.Load() {
+		t.Errorf("Close returned before the running handler did")
 	}
 }
 

@@ -7,6 +7,15 @@
 // acknowledgement, one per consumer name, shared by every replica that subscribes under that name. Listen
 // uses an ordered ephemeral consumer that starts at new messages: every process sees each stored message
 // once, in stream order.
+//
+// Redelivery: a handler error makes the message come back after RetryDelay, doubling up to MaxRetryDelay
+// (events.Backoff on the delivery count), at most MaxDeliver deliveries in all. A permanent error
+// (events.IsPermanent: apperr.Invalid) or an undecodable message is terminated at once (JetStream "+TERM"),
+// and so is a message whose last allowed delivery failed; both are logged at error level with the event
+// id and the stream sequence. A terminated message stays in the stream until MaxAge, so an operator can
+// read it ("nats stream get <stream> <seq>") and republish it; JetStream also emits a
+// $JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED advisory. While a handler runs, the bus tells the server every
+// third of AckWait that the message is in progress, so a slow handler is not redelivered under its feet.
 package natsbus
 
 import (
@@ -43,7 +52,15 @@ type Options struct {
 	// RetryDelay is the first delay before a message whose handler failed is delivered again (1 s); it
 	// doubles with each failed delivery up to MaxRetryDelay (1 min).
 	RetryDelay, MaxRetryDelay time.Duration
-	// Prefetch is how many messages a subscription buffers ahead of its handler (64).
+	// MaxDeliver is how many times a message is delivered to a consumer before the bus gives up on it and
+	// logs an error (50: about 45 minutes of retries with the default delays).
+	MaxDeliver int
+	// StopGrace is how long closing a subscription lets a running handler finish before it cancels the
+	// handler's context (2 s).
+	StopGrace time.Duration
+	// Prefetch is how many messages a subscription buffers ahead of its handler (64). Buffered messages
+	// are not yet in progress: their AckWait runs, so Prefetch times a handler's usual duration should stay
+	// well under AckWait.
 	Prefetch int
 	// Name names the connection in the server's monitoring ("goodgo").
 	Name string
@@ -69,6 +86,10 @@ func (o Options) withDefaults() Options {
 	def(&o.AckWait, 30*time.Second)
 	def(&o.RetryDelay, time.Second)
 	def(&o.MaxRetryDelay, time.Minute)
+	def(&o.StopGrace, 2*time.Second)
+	if o.MaxDeliver <= 0 {
+		o.MaxDeliver = 50
+	}
 	if o.Prefetch <= 0 {
 		o.Prefetch = 64
 	}
@@ -249,7 +270,7 @@ func (b *Bus) Subscribe(ctx context.Context, consumer string, subjects []string,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       b.opts.AckWait,
-		MaxDeliver:    -1,
+		MaxDeliver:    b.opts.MaxDeliver,
 		MaxAckPending: 1000,
 	}
 	b.setFilter(subjects, &cfg.FilterSubject, &cfg.FilterSubjects)
@@ -275,55 +296,92 @@ func (b *Bus) Subscribe(ctx context.Context, consumer string, subjects []string,
 		return nil, unavailable(fmt.Errorf("consume %s: %w", consumer, err))
 	}
 	// Drain, not Stop: messages already pulled reach the callback above and are handed back at once.
-	s.stop = func() {
-		cc.Drain()
-		select {
-		case <-cc.Closed():
-		case <-time.After(5 * time.Second):
-		}
-	}
+	s.cc, s.stop = cc, cc.Drain
 	b.track(s)
 	return s, nil
 }
 
-// handle runs h on one durable message and acknowledges it, or asks for redelivery after a delay.
+// handle runs h on one durable message and acknowledges it, asks for redelivery after a delay, or
+// terminates it (permanent error, undecodable, last delivery).
 func (b *Bus) handle(ctx context.Context, log *slog.Logger, msg jetstream.Msg, subjects []string, h events.Handler) {
+	var delivered, seq uint64 = 1, 0
+	if md, err := msg.Metadata(); err == nil {
+		delivered, seq = md.NumDelivered, md.Sequence.Stream
+	}
 	ev, err := events.Decode(msg.Data())
 	if err != nil {
-		log.Error("dropping undecodable message", "subject", msg.Subject(), "err", err)
-		_ = msg.Term()
+		log.Error("terminating undecodable message: it will not be delivered again", "subject", msg.Subject(),
+			"stream_seq", seq, "err", err)
+		terminate(log, msg, "")
 		return
 	}
 	if !events.MatchAny(subjects, ev.Subject) {
 		_ = msg.Ack() // widened filter on an old server: not ours
 		return
 	}
-	if err := h(ctx, ev); err != nil {
-		delivered := uint64(1)
-		if md, mdErr := msg.Metadata(); mdErr == nil {
-			delivered = md.NumDelivered
+	stopProgress := keepInProgress(msg, b.opts.AckWait, log)
+	err = h(ctx, ev)
+	stopProgress()
+	attrs := []any{"event_id", ev.ID, "type", ev.Type, "stream_seq", seq, "delivery", delivered}
+	switch {
+	case err == nil:
+		if err := msg.Ack(); err != nil {
+			// The handler's effect is committed; the redelivery this causes is caught by the inbox.
+			log.Warn("ack failed", "event_id", ev.ID, "err", err)
 		}
-		delay := retryDelay(b.opts.RetryDelay, b.opts.MaxRetryDelay, delivered)
-		log.Warn("event handler failed, will retry", "event_id", ev.ID, "type", ev.Type,
-			"delivery", delivered, "retry_in", delay.String(), "err", err)
+	case events.IsPermanent(err):
+		log.Error("event handler rejected the event as invalid: terminated, it will not be delivered again",
+			append(attrs, "err", err)...)
+		terminate(log, msg, ev.ID)
+	case ctx.Err() != nil:
+		// Stopped by Close: hand it back now for another subscriber.
+		log.Info("event handler stopped by close, handing the event back", append(attrs, "err", err)...)
+		if nakErr := msg.Nak(); nakErr != nil {
+			log.Warn("nak failed", "event_id", ev.ID, "err", nakErr)
+		}
+	case delivered >= uint64(b.opts.MaxDeliver):
+		log.Error("event handler failed on every delivery: giving up, it will not be delivered again",
+			append(attrs, "max_deliver", b.opts.MaxDeliver, "err", err)...)
+		terminate(log, msg, ev.ID)
+	default:
+		delay := events.Backoff(int(min(delivered, uint64(b.opts.MaxDeliver))), b.opts.RetryDelay, b.opts.MaxRetryDelay)
+		log.Warn("event handler failed, will retry", append(attrs, "retry_in", delay.String(), "err", err)...)
 		if nakErr := msg.NakWithDelay(delay); nakErr != nil {
 			log.Warn("nak failed", "event_id", ev.ID, "err", nakErr)
 		}
-		return
-	}
-	if err := msg.Ack(); err != nil {
-		// The handler's effect is committed; the redelivery this causes is caught by the inbox.
-		log.Warn("ack failed", "event_id", ev.ID, "err", err)
 	}
 }
 
-// retryDelay is first doubled for each delivery after the first, capped at maxDelay.
-func retryDelay(first, maxDelay time.Duration, delivered uint64) time.Duration {
-	d := first
-	for i := uint64(1); i < delivered && d < maxDelay; i++ {
-		d *= 2
+// terminate tells the server never to deliver msg again to this consumer.
+func terminate(log *slog.Logger, msg jetstream.Msg, eventID string) {
+	if err := msg.Term(); err != nil {
+		log.Warn("term failed: the message will be delivered again", "event_id", eventID, "err", err)
 	}
-	return min(d, maxDelay)
+}
+
+// keepInProgress tells the server every third of ackWait that msg is still being handled, until the
+// returned function is called, so a handler that runs longer than AckWait is not redelivered meanwhile.
+func keepInProgress(msg jetstream.Msg, ackWait time.Duration, log *slog.Logger) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(max(ackWait/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if err := msg.InProgress(); err != nil {
+					log.Debug("in progress", "err", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // Listen delivers every message stored from now on whose subject matches subjects to h, through an ordered
@@ -367,7 +425,7 @@ func (b *Bus) Listen(ctx context.Context, subjects []string, h func(events.Event
 		s.cancel()
 		return nil, unavailable(fmt.Errorf("listen %v: %w", subjects, err))
 	}
-	s.stop = cc.Stop
+	s.cc, s.stop = cc, cc.Stop
 	b.track(s)
 	return s, nil
 }
@@ -410,8 +468,8 @@ func (b *Bus) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Close stops every subscription, waiting for running handlers, and closes the connection after sending
-// what is buffered.
+// Close stops every subscription at once (see Subscription.Close: running handlers get StopGrace, then
+// their context is cancelled) and closes the connection after sending what is buffered.
 func (b *Bus) Close() error {
 	b.mu.Lock()
 	subs := make([]*subscription, 0, len(b.subs))
@@ -419,9 +477,11 @@ func (b *Bus) Close() error {
 		subs = append(subs, s)
 	}
 	b.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, s := range subs {
-		_ = s.Close()
+		wg.Go(func() { _ = s.Close() })
 	}
+	wg.Wait()
 	var err error
 	if b.nc.IsConnected() {
 		if ferr := b.nc.FlushTimeout(5 * time.Second); ferr != nil {
@@ -455,9 +515,10 @@ func (b *Bus) untrack(s *subscription) {
 // subscription stops a JetStream consume loop and waits for the handler running in it.
 type subscription struct {
 	bus    *Bus
-	ctx    context.Context
+	ctx    context.Context // handlers' context, cancelled by Close after StopGrace
 	cancel context.CancelFunc
-	stop   func()
+	cc     jetstream.ConsumeContext
+	stop   func() // stops the consume loop without waiting
 
 	mu      sync.Mutex
 	closed  bool
@@ -484,17 +545,39 @@ func (s *subscription) enter() bool {
 
 func (s *subscription) leave() { s.running.Done() }
 
-// Close stops the consume loop and waits for the running handler; the durable consumer stays on the server.
+// Close stops the consume loop, lets the running handler finish for StopGrace, then cancels its context
+// and waits for it; the durable consumer stays on the server.
 func (s *subscription) Close() error {
 	s.once.Do(func() {
 		s.mu.Lock()
-		s.closed = true
+		s.closed = true // no handler starts from now on
 		s.mu.Unlock()
 		if s.stop != nil {
 			s.stop()
 		}
-		s.running.Wait()
+		idle := make(chan struct{})
+		go func() {
+			s.running.Wait()
+			close(idle)
+		}()
+		grace := time.NewTimer(s.bus.opts.StopGrace)
+		select {
+		case <-idle:
+		case <-grace.C:
+			s.cancel()
+			<-idle
+		}
+		grace.Stop()
 		s.cancel()
+		if s.cc != nil {
+			// Once the handler has returned, the drain hands back what was buffered and finishes.
+			t := time.NewTimer(5 * time.Second)
+			select {
+			case <-s.cc.Closed():
+			case <-t.C:
+			}
+			t.Stop()
+		}
 		s.bus.untrack(s)
 	})
 	return nil

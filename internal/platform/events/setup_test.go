@@ -117,15 +117,7 @@ func checkOnce(t testing.TB, d *db.DB, evs []events.Event) {
 // notification (database rows, counters).
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(bustest.Timeout)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		<-tick.C
-	}
+	bustest.WaitUntil(t, what, cond)
 }
 
 // embeddedBus starts an embedded NATS server in dir and connects a bus with quick retries.
