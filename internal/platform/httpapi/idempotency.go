@@ -32,7 +32,8 @@ const (
 )
 
 const (
-	metaIdempotency = "idempotency_key"
+	metaIdempotency   = "idempotency_key"
+	metaNoIdempotency = "idempotency_skip"
 	maxKeyLength    = 255
 	anonymousScope  = tenant.ID("anon")
 )
@@ -44,6 +45,22 @@ func RequireIdempotencyKey(op *huma.Operation) {
 		op.Metadata = map[string]any{}
 	}
 	op.Metadata[metaIdempotency] = true
+}
+
+// SkipIdempotency makes an operation ignore Idempotency-Key: its responses are never stored or replayed.
+// Operations whose answers are credentials (login, refresh) use it, so that tokens are never written to the
+// idempotency store and an old refresh token plus its key cannot replay fresh tokens; they are safe to retry
+// by their own rules (a failed login can be sent again; refresh rotation detects reuse).
+func SkipIdempotency(op *huma.Operation) {
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata[metaNoIdempotency] = true
+}
+
+func idempotencySkipped(op *huma.Operation) bool {
+	v, _ := op.Metadata[metaNoIdempotency].(bool)
+	return v
 }
 
 func idempotencyRequired(op *huma.Operation) bool {
@@ -61,7 +78,7 @@ func isMutation(method string) bool {
 
 // documentIdempotencyKey adds the Idempotency-Key header to every mutation in the OpenAPI document.
 func documentIdempotencyKey(_ *huma.OpenAPI, op *huma.Operation) {
-	if !isMutation(op.Method) {
+	if !isMutation(op.Method) || idempotencySkipped(op) {
 		return
 	}
 	for _, p := range op.Parameters {
@@ -84,7 +101,7 @@ func documentIdempotencyKey(_ *huma.OpenAPI, op *huma.Operation) {
 // the key before the handler runs and stores its response; a retry replays it; a concurrent retry waits for
 // the first to finish. 5xx responses (and 408, 429) are not stored, so a retry runs the operation again.
 func (s *Server) idempotent(op *huma.Operation, next http.Handler) http.Handler {
-	if !isMutation(op.Method) {
+	if !isMutation(op.Method) || idempotencySkipped(op) {
 		return next
 	}
 	required := idempotencyRequired(op)

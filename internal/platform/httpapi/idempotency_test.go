@@ -83,6 +83,23 @@ func TestIdempotency(t *testing.T) {
 			}
 		})
 
+		t.Run("an operation that issues credentials never stores or replays", func(t *testing.T) {
+			env := newTestEnv(t, d, Config{}, Deps{})
+			key := db.NewID()
+			first := env.do(t, "POST", "/api/v1/tokens", thingA, IdempotencyKeyHeader, key)
+			second := env.do(t, "POST", "/api/v1/tokens", thingA, IdempotencyKeyHeader, key)
+			if first.Code != 200 || second.Code != 200 || second.Header().Get(ReplayedHeader) != "" || first.Body.String() == second.Body.String() {
+				t.Fatalf("first %d %s, second %d %s replayed=%q; want two fresh answers", first.Code, first.Body, second.Code, second.Body, second.Header().Get(ReplayedHeader))
+			}
+			var stored int
+			err := d.WithSystemTx(context.Background(), "test: count stored keys", func(tx *sql.Tx) error {
+				return tx.QueryRow(`SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = $1`, key).Scan(&stored)
+			})
+			if err != nil || stored != 0 {
+				t.Errorf("%d rows stored for a skipped operation (%v)", stored, err)
+			}
+		})
+
 		t.Run("an operation may require a key", func(t *testing.T) {
 			env := newTestEnv(t, d, Config{}, Deps{})
 			auth := []string{"Authorization", "Bearer u1@m1"}

@@ -163,6 +163,14 @@ func (env *testEnv) register() {
 		out.Body.Name = in.Body.Name
 		return out, nil
 	})
+	issue := huma.Operation{OperationID: "issue-token", Method: http.MethodPost, Path: "/api/v1/tokens"}
+	SkipIdempotency(&issue)
+	huma.Register(api, issue, func(ctx context.Context, in *thingInput) (*thingOutput, error) {
+		n := env.created.Add(1)
+		out := &thingOutput{}
+		out.Body.ID = fmt.Sprintf("token-%d", n)
+		return out, nil
+	})
 	huma.Register(api, huma.Operation{OperationID: "who-am-i", Method: http.MethodGet, Path: "/api/v1/me",
 		Security: BearerAuth()},
 		func(ctx context.Context, _ *struct{}) (*whoOutput, error) {
