@@ -1,6 +1,6 @@
 // Package iam is the identity and access module: who the caller is and what it may do.
 //
-// This file set is the module's security core, on which sign-up, login, MFA, staff PIN login and RBAC stand:
+// The security core, on which everything else stands:
 //
 //   - PasswordHasher (password.go): argon2id hashes in PHC form, bounded by a semaphore so that a login storm
 //     cannot take every CPU away from order traffic; PasswordPolicy refuses short and common passwords.
@@ -10,10 +10,21 @@
 //     token that was already rotated revokes its whole family.
 //   - TOTP and recovery codes (totp.go).
 //
-// Tables of this package are global, not tenant data: signing keys belong to the deployment, and a refresh
-// token is presented without any tenant context (the user directory is global too). They carry no
-// merchant_id column and have no row-level security; the merchant a session acts for is recorded as
-// scope_merchant_id and only ever copied into the next access token.
+// The module on top of it (service.go, accounts.go, mfa.go, pin.go, audit.go, http.go): Service with sign-up,
+// email and password sign-in with an optional TOTP second step, staff PIN sign-in scoped to one shop,
+// refresh, logout, MFA enrolment, the audit log, the operations of API.md "Auth and identity", and the
+// httpapi.Authenticator every request goes through. What an account may do in which merchant and shop is the
+// merchant module's answer (the Merchants interface); iam only carries it into tokens.
+//
+// Tables. Every table but one is global, not tenant data, so they carry no merchant_id and no row-level
+// security: signing keys belong to the deployment; the user directory (iam_users) and its MFA state
+// (iam_recovery_codes, iam_mfa_challenges) are read by email sign-in, MFA and PIN sign-in before any tenant
+// is known — "login by email" is one of the cross-tenant paths ARCHITECTURE.md allows, made safe by the
+// table not being tenant-scoped rather than by the system path; and a refresh token is presented without
+// any tenant context. The merchant a session acts for is recorded as scope_merchant_id and only ever copied
+// into the next access token. The one tenant table is iam_audit_log: each row has merchant_id, every query
+// names the merchant, and on PostgreSQL forced row-level security confines a transaction to the merchant it
+// was opened for; it is only written and read in db.WithTx / db.ReadTx of that merchant.
 package iam
 
 import (
@@ -30,7 +41,8 @@ import (
 //go:embed migrations
 var migrationFiles embed.FS
 
-// Migrations creates the module's tables (iam_signing_keys, iam_refresh_tokens) on either engine.
+// Migrations creates the module's tables (iam_signing_keys, iam_refresh_tokens, iam_users,
+// iam_recovery_codes, iam_mfa_challenges, iam_audit_log) on either engine.
 var Migrations = migrate.Source{Module: "iam", FS: mustSub(migrationFiles, "migrations")}
 
 func mustSub(f fs.FS, dir string) fs.FS {

@@ -20,6 +20,11 @@ import (
 // RefreshTTL is how long a refresh token may be used: each rotation hands out a new token good for as long.
 const RefreshTTL = 7 * 24 * time.Hour
 
+// StaffSessionTTL is how long a staff PIN session lasts, counted from the PIN login: a shift, not a week.
+// Unlike a user's session it does not slide — rotating a staff token hands out a successor that expires
+// when its predecessor would have — so a terminal left signed in needs the PIN again after at most 12 hours.
+const StaffSessionTTL = 12 * time.Hour
+
 // refreshTokenBytes is the entropy of a refresh token: 256 bits, written as 43 base64url characters.
 const refreshTokenBytes = 32
 
@@ -63,8 +68,8 @@ func NewRefreshStore(d *db.DB, c clock.Clock) *RefreshStore {
 	return &RefreshStore{db: d, clock: c}
 }
 
-// Start begins a new family for sess (a login) and returns its first token and the session with its
-// FamilyID set.
+// Start begins a new family for sess (a login) and returns its first token (valid RefreshTTL, or
+// StaffSessionTTL for a staff session) and the session with its FamilyID set.
 func (s *RefreshStore) Start(ctx context.Context, sess Session) (RefreshToken, Session, error) {
 	if sess.SubjectID == "" || !sess.Kind.Valid() {
 		return RefreshToken{}, Session{}, fmt.Errorf("start session: subject %q of kind %q", sess.SubjectID, sess.Kind)
@@ -73,7 +78,12 @@ func (s *RefreshStore) Start(ctx context.Context, sess Session) (RefreshToken, S
 	var tok RefreshToken
 	err := inTx(ctx, s.db, func(q *iamdb.Queries) error {
 		var err error
-		tok, err = s.insert(ctx, q, sess, dbTime(s.clock.Now()))
+		now := dbTime(s.clock.Now())
+		expires := now.Add(RefreshTTL)
+		if sess.Kind == KindStaff {
+			expires = now.Add(StaffSessionTTL)
+		}
+		tok, err = s.insert(ctx, q, sess, now, expires)
 		return err
 	})
 	if err != nil {
@@ -82,12 +92,13 @@ func (s *RefreshStore) Start(ctx context.Context, sess Session) (RefreshToken, S
 	return tok, sess, nil
 }
 
-func (s *RefreshStore) insert(ctx context.Context, q *iamdb.Queries, sess Session, now time.Time) (RefreshToken, error) {
+// insert stores a new token of sess's family, valid until expires.
+func (s *RefreshStore) insert(ctx context.Context, q *iamdb.Queries, sess Session, now, expires time.Time) (RefreshToken, error) {
 	raw := make([]byte, refreshTokenBytes)
 	if _, err := rand.Read(raw); err != nil {
 		return RefreshToken{}, err
 	}
-	tok := RefreshToken{Token: base64.RawURLEncoding.EncodeToString(raw), ExpiresAt: now.Add(RefreshTTL)}
+	tok := RefreshToken{Token: base64.RawURLEncoding.EncodeToString(raw), ExpiresAt: dbTime(expires)}
 	err := q.InsertRefreshToken(ctx, iamdb.InsertRefreshTokenParams{
 		ID:              db.NewID(),
 		FamilyID:        sess.FamilyID,
@@ -129,7 +140,8 @@ var (
 	errRefreshRevoked = errors.New("refresh token revoked")
 )
 
-// Rotate uses a refresh token: it marks it rotated and returns its successor (valid RefreshTTL from now)
+// Rotate uses a refresh token: it marks it rotated and returns its successor (valid RefreshTTL from now;
+// a staff session's successor expires with its predecessor)
 // and the session it belongs to, from which the caller issues a new access token. Of two concurrent uses
 // of one token exactly one succeeds. It fails with kind Unauthenticated when the token is unknown, expired
 // or revoked, and when it was already rotated — then the whole family is revoked (the error wraps
@@ -161,7 +173,11 @@ func (s *RefreshStore) Rotate(ctx context.Context, token string) (RefreshToken, 
 		}
 		sess = sessionOf(row)
 		if used == 1 {
-			next, err = s.insert(ctx, q, sess, now)
+			expires := now.Add(RefreshTTL)
+			if sess.Kind == KindStaff {
+				expires = row.ExpiresAt // a staff session does not slide (StaffSessionTTL)
+			}
+			next, err = s.insert(ctx, q, sess, now, expires)
 			return err
 		}
 		switch row.Status {
@@ -199,6 +215,23 @@ func sessionOf(row iamdb.IamRefreshToken) Session {
 		MerchantID: tenant.ID(row.ScopeMerchantID),
 		ShopID:     row.ScopeShopID,
 	}
+}
+
+// Family returns the family a presented token belongs to, without using it, so that the refresh
+// operation can rate-limit per session before rotating; false for a malformed or unknown token.
+func (s *RefreshStore) Family(ctx context.Context, token string) (string, bool, error) {
+	raw, ok := parseRefreshToken(token)
+	if !ok {
+		return "", false, nil
+	}
+	row, err := iamdb.New(s.db.Reader()).GetRefreshToken(ctx, hashRefreshToken(raw))
+	if err != nil {
+		if err = db.MapError(err); apperr.KindOf(err) == apperr.NotFound {
+			return "", false, nil
+		}
+		return "", false, fmt.Errorf("find refresh family: %w", err)
+	}
+	return row.FamilyID, true, nil
 }
 
 // Revoke ends the session a refresh token belongs to (logout): its family can no longer be refreshed. An

@@ -51,7 +51,7 @@ func TestRefreshRotationRoundTrip(t *testing.T) {
 	dbtest.Each(t, []migrate.Source{Migrations}, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s, clk := newRefreshFixture(t, d)
-		pin := Session{SubjectID: "staff-7", Kind: KindStaff, MerchantID: "merchant-1", ShopID: "shop-3"}
+		pin := Session{SubjectID: "user-7", Kind: KindUser, MerchantID: "merchant-1"}
 		first, sess, err := s.Start(ctx, pin)
 		if err != nil {
 			t.Fatal(err)
@@ -92,10 +92,42 @@ func TestRefreshRotationRoundTrip(t *testing.T) {
 		if _, _, err := s.Rotate(ctx, second.Token); err != nil {
 			t.Fatalf("Rotate of the successor: %v", err)
 		}
-		if n, _ := s.ActiveSessions(ctx, "staff-7"); n != 1 {
+		if n, _ := s.ActiveSessions(ctx, "user-7"); n != 1 {
 			t.Errorf("ActiveSessions = %d, want 1 (rotation keeps the family)", n)
 		}
 	})
+}
+
+// TestStaffSessionDoesNotSlide checks a PIN session lasts StaffSessionTTL from the PIN login, however
+// often it is refreshed, and keeps its shop.
+func TestStaffSessionDoesNotSlide(t *testing.T) {
+	ctx := context.Background()
+	s, clk := newRefreshFixture(t, sqliteDB(t))
+	pin := Session{SubjectID: "staff-7", Kind: KindStaff, MerchantID: "merchant-1", ShopID: "shop-3"}
+	tok, sess, err := s.Start(ctx, pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := testStart.Add(StaffSessionTTL)
+	if !tok.ExpiresAt.Equal(end) {
+		t.Fatalf("ExpiresAt = %v, want %v", tok.ExpiresAt, end)
+	}
+	for range 3 {
+		clk.Advance(3 * time.Hour)
+		var got Session
+		tok, got, err = s.Rotate(ctx, tok.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pin.FamilyID = sess.FamilyID
+		if got != pin || !tok.ExpiresAt.Equal(end) {
+			t.Fatalf("Rotate = %+v, %+v; want %+v expiring %v", tok, got, pin, end)
+		}
+	}
+	clk.Advance(3 * time.Hour)
+	if _, _, err := s.Rotate(ctx, tok.Token); !errors.Is(err, errRefreshExpired) {
+		t.Fatalf("Rotate after %v = %v, want expired", StaffSessionTTL, err)
+	}
 }
 
 func TestReusedRefreshTokenRevokesTheFamily(t *testing.T) {
@@ -285,7 +317,8 @@ func TestStartRefusesAnIncompleteSession(t *testing.T) {
 }
 
 // TestTablesAreGlobalAndMatchAcrossEngines checks the two engines' migrations give the same tables and
-// columns, and that none is a tenant table (no merchant_id), as the package comment says.
+// columns, and that only the audit log is a tenant table (merchant_id, row-level security forced on
+// PostgreSQL); the others are global, as the package comment says.
 func TestTablesAreGlobalAndMatchAcrossEngines(t *testing.T) {
 	ctx := context.Background()
 	schemas := map[db.Dialect]map[string]migrate.Table{}
@@ -299,10 +332,17 @@ func TestTablesAreGlobalAndMatchAcrossEngines(t *testing.T) {
 			t.Fatal(err)
 		}
 		for name, table := range tables {
-			for _, c := range table.Columns {
-				if c == "merchant_id" {
-					t.Errorf("%s.%s: iam tables are global and must not have merchant_id", dialect, name)
-				}
+			tenantTable := name == "iam_audit_log"
+			if got := slices.Contains(table.Columns, "merchant_id"); got != tenantTable {
+				t.Errorf("%s.%s: has merchant_id = %v; only iam_audit_log is tenant data", dialect, name, got)
+			}
+			if dialect == db.Postgres && tenantTable && (!table.RLS || !table.ForceRLS || table.Policies != 1) {
+				t.Errorf("%s.%s: row-level security %+v, want enabled, forced, one policy", dialect, name, table)
+			}
+		}
+		for _, want := range []string{"iam_users", "iam_recovery_codes", "iam_mfa_challenges", "iam_audit_log"} {
+			if _, ok := tables[want]; !ok {
+				t.Errorf("%s: %s missing", dialect, want)
 			}
 		}
 		if _, ok := tables["iam_refresh_tokens"]; !ok {

@@ -9,6 +9,32 @@ import (
 	"time"
 )
 
+type IamAuditLog struct {
+	MerchantID  string
+	ID          string
+	At          time.Time
+	ActorUserID string
+	Event       string
+	Ip          string
+	UserAgent   string
+	Detail      string
+}
+
+type IamMfaChallenge struct {
+	TokenHash string
+	UserID    string
+	Attempts  int32
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+type IamRecoveryCode struct {
+	UserID    string
+	CodeHash  string
+	CreatedAt time.Time
+	UsedAt    sql.NullTime
+}
+
 type IamRefreshToken struct {
 	ID              string
 	FamilyID        string
@@ -31,4 +57,22 @@ type IamSigningKey struct {
 	PrivateKeySealed string
 	CreatedAt        time.Time
 	RetireAfter      sql.NullTime
+}
+
+type IamUser struct {
+	ID                string
+	Email             sql.NullString
+	PasswordHash      sql.NullString
+	FullName          string
+	Phone             string
+	Kind              string
+	PinHash           sql.NullString
+	PinFailedAttempts int32
+	PinLockedUntil    sql.NullTime
+	MfaEnabled        bool
+	TotpSecretSealed  sql.NullString
+	TotpLastStep      int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	DisabledAt        sql.NullTime
 }
