@@ -123,8 +123,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, registry []Module)
 	if err != nil {
 		return nil, err
 	}
+	auth := &authenticator{}
 	a.http, err = httpapi.New(a.httpConfig(), httpapi.Deps{Logger: log, DB: a.db, Limiter: limiter,
-		Authorizer: rbac.Guard{}, Wrap: metrics.Middleware})
+		Authenticator: auth, Authorizer: rbac.Guard{}, Wrap: metrics.Middleware})
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +136,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, registry []Module)
 	}
 
 	a.kit = &Kit{Config: cfg, Log: log, Clock: clock.System{}, DB: a.db, Bus: a.bus, Relay: a.relay, Hub: a.hub,
-		Cache: c, Files: files, API: a.http.API, Router: a.http.Router, SecretKey: secret}
+		Cache: c, Files: files, API: a.http.API, Router: a.http.Router, SecretKey: secret,
+		RateLimit: a.http.RateLimit, auth: auth}
 	p, err := resolve(registry, cfg.Modules)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/go-chi/chi/v5"
@@ -13,6 +14,7 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/clock"
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/events"
+	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/obs"
 	"github.com/goodgo/goodgo/internal/platform/realtime"
 )
@@ -37,6 +39,10 @@ type Kit struct {
 	Router chi.Router
 	// SecretKey derives module keys (DeriveKey) for signing and encrypting at rest.
 	SecretKey []byte
+	// RateLimit returns the middleware of a rate-limit class, for plain routes mounted on Router.
+	RateLimit func(httpapi.Class) func(http.Handler) http.Handler
+
+	auth *authenticator
 
 	workers []worker
 	checks  []obs.Check
@@ -61,6 +67,26 @@ func (k *Kit) Go(name string, run func(ctx context.Context) error) {
 // Handle mounts a plain HTTP handler on the router (for webhooks, SSE, files).
 func (k *Kit) Handle(pattern string, h http.Handler) { k.Router.Handle(pattern, h) }
 
+// Authenticate installs the authenticator that identifies callers of every route (the iam module's).
+func (k *Kit) Authenticate(a httpapi.Authenticator) { k.auth.set(a) }
+
 // DeriveKey returns a 32-byte key for purpose, derived from the deployment's secret key, so that each use
 // (file URLs, MFA secrets, …) has its own key and one leaking does not expose the others.
 func (k *Kit) DeriveKey(purpose string) []byte { return deriveKey(k.SecretKey, purpose) }
+
+// authenticator forwards to the authenticator a module installs during Init; the HTTP layer is built before
+// the modules, so it is given this stand-in. Until one is installed every request is anonymous.
+type authenticator struct {
+	target atomic.Pointer[httpapi.Authenticator]
+}
+
+func (a *authenticator) set(t httpapi.Authenticator) { a.target.Store(&t) }
+
+// Authenticate asks the installed authenticator, if any.
+func (a *authenticator) Authenticate(ctx context.Context, r *http.Request) (*httpapi.Principal, error) {
+	t := a.target.Load()
+	if t == nil {
+		return nil, nil
+	}
+	return (*t).Authenticate(ctx, r)
+}

@@ -1,8 +1,115 @@
 package app
 
+import (
+	"context"
+	"database/sql"
+	"slices"
+
+	"github.com/goodgo/goodgo/internal/iam"
+	"github.com/goodgo/goodgo/internal/merchant"
+	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/migrate"
+	"github.com/goodgo/goodgo/internal/platform/secretbox"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
+)
+
 // modules is the registry of business modules, in a stable order. Each entry wires one bounded context: its
-// migrations, the services it needs from the modules it Requires, and its routes and workers. The modules
-// themselves (iam, merchant, catalog, order, …) are added here as they are built.
+// migrations, the services it needs from the modules it Requires, and its routes and workers. Services that
+// another module needs are captured in this function's variables and handed over through the small
+// interfaces the consumer declares (iam.Merchants is implemented here by merchantAccess).
 func modules() []Module {
-	return []Module{}
+	var merchants *merchant.Service
+	return []Module{
+		{
+			Name:       "merchant",
+			Migrations: []migrate.Source{merchant.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				merchants = merchant.New(k.DB, k.Clock, merchant.Options{Nudge: k.Relay.Nudge})
+				if active {
+					merchants.Routes(k.API)
+				}
+				return nil
+			},
+		},
+		{
+			Name:       "iam",
+			Requires:   []string{"merchant"},
+			Migrations: []migrate.Source{iam.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				signing, err := secretbox.New(k.DeriveKey("iam-signing-keys"))
+				if err != nil {
+					return err
+				}
+				totp, err := secretbox.New(k.DeriveKey("iam-totp"))
+				if err != nil {
+					return err
+				}
+				svc, err := iam.New(iam.Deps{DB: k.DB, Merchants: merchantAccess{merchants, k}, SigningKeys: signing,
+					TOTPSecrets: totp, Clock: k.Clock, Log: k.Log, Config: iam.Config{PublicURL: k.Config.PublicURL}})
+				if err != nil {
+					return err
+				}
+				// Every replica verifies tokens, whichever modules it serves.
+				k.Authenticate(svc.Authenticator())
+				if !active {
+					return nil
+				}
+				svc.Routes(k.API, k.Router.With(k.RateLimit(httpapi.ClassPublic)))
+				for _, w := range svc.Workers() {
+					k.Go(w.Name, w.Run)
+				}
+				return nil
+			},
+		},
+	}
+}
+
+// merchantAccess gives iam what it needs of the merchant module.
+type merchantAccess struct {
+	svc *merchant.Service
+	k   *Kit
+}
+
+// CreateMerchant creates the merchant of a sign-up inside iam's transaction.
+func (a merchantAccess) CreateMerchant(ctx context.Context, tx *sql.Tx, id tenant.ID, name, owner string) (iam.MerchantInfo, error) {
+	m, err := a.svc.CreateMerchantInTx(ctx, tx, id, merchant.MerchantInput{Name: name, OwnerUserID: owner})
+	if err != nil {
+		return iam.MerchantInfo{}, err
+	}
+	return a.info(m), nil
+}
+
+// Access returns the merchant a user acts for and its roles there. A user who belongs to several merchants
+// acts for the one it owns, else the first by merchant id; choosing among them in the app comes later.
+func (a merchantAccess) Access(ctx context.Context, userID string) (iam.Access, error) {
+	ms, err := a.svc.MembershipsOf(ctx, userID)
+	if err != nil {
+		return iam.Access{}, err
+	}
+	all := merchant.RolesByMerchant(ms)
+	if len(all) == 0 {
+		return iam.Access{}, apperr.E(apperr.NotFound, "no merchant")
+	}
+	pick := all[0]
+	for _, r := range all {
+		if slices.Contains(r.Roles, "owner") {
+			pick = r
+			break
+		}
+	}
+	access := iam.Access{MerchantID: pick.MerchantID, Roles: pick.Roles, ShopRoles: pick.ShopRoles}
+	if m, err := a.svc.Merchant(ctx, pick.MerchantID); err == nil {
+		info := a.info(m)
+		access.Merchant = &info
+	}
+	return access, nil
+}
+
+func (a merchantAccess) info(m merchant.Merchant) iam.MerchantInfo {
+	info := iam.MerchantInfo{ID: m.ID, Name: m.Name, Plan: m.EffectivePlanID(a.k.Clock.Now())}
+	if m.TrialEndsAt != nil && m.OnTrial(a.k.Clock.Now()) {
+		info.TrialEndsAt = *m.TrialEndsAt
+	}
+	return info
 }
