@@ -34,8 +34,8 @@ const (
 const (
 	metaIdempotency   = "idempotency_key"
 	metaNoIdempotency = "idempotency_skip"
-	maxKeyLength    = 255
-	anonymousScope  = tenant.ID("anon")
+	maxKeyLength      = 255
+	anonymousScope    = tenant.ID("anon")
 )
 
 // RequireIdempotencyKey makes an operation refuse (422) a request without an Idempotency-Key; call it on the
