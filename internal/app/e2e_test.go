@@ -81,4 +81,34 @@ func TestSignUpAndShopsAreIsolatedBetweenMerchants(t *testing.T) {
 	if code := call(t, "GET", base+"/api/v1/shops", b, nil, &list); code != 200 || len(list.Items) != 0 {
 		t.Errorf("merchant B lists %d shops (%d), want 0", len(list.Items), code)
 	}
+
+	// The owner adds a cashier with a PIN; the cashier signs in on the shop's terminal and may read the shop
+	// but not change it.
+	var staff struct {
+		ID   string `json:"id"`
+		Role string `json:"role"`
+	}
+	if code := call(t, "POST", base+"/api/v1/shops/"+shop.ID+"/staff", a, map[string]string{"full_name": "Trần Thị Bình",
+		"role": "cashier", "pin": "4826"}, &staff); code != 201 || staff.ID == "" || staff.Role != "cashier" {
+		t.Fatalf("create staff: %d %+v", code, staff)
+	}
+	if code := call(t, "POST", base+"/api/v1/shops/"+shop.ID+"/staff", a, map[string]string{"full_name": "X",
+		"role": "owner", "pin": "1234"}, nil); code != 422 {
+		t.Errorf("granting owner: %d, want 422", code)
+	}
+	var pin tokens
+	if code := call(t, "POST", base+"/api/v1/auth/pin-login", "", map[string]string{"shop_id": shop.ID, "staff_id": staff.ID,
+		"pin": "4826"}, &pin); code != 200 || pin.AccessToken == "" {
+		t.Fatalf("pin login: %d", code)
+	}
+	if code := call(t, "GET", base+"/api/v1/shops/"+shop.ID, pin.AccessToken, nil, nil); code != 200 {
+		t.Errorf("cashier reads her shop: %d", code)
+	}
+	if code := call(t, "PATCH", base+"/api/v1/shops/"+shop.ID, pin.AccessToken, map[string]any{"service_charge_percent": 5}, nil); code != 403 {
+		t.Errorf("cashier changes the shop: %d, want 403", code)
+	}
+	if code := call(t, "POST", base+"/api/v1/auth/pin-login", "", map[string]string{"shop_id": shop.ID, "staff_id": staff.ID,
+		"pin": "0000"}, nil); code != 401 {
+		t.Errorf("wrong PIN: %d, want 401", code)
+	}
 }

@@ -19,22 +19,21 @@ import (
 // another module needs are captured in this function's variables and handed over through the small
 // interfaces the consumer declares (iam.Merchants is implemented here by merchantAccess).
 func modules() []Module {
+	// The identity and merchant services need each other (sign-up creates a merchant; adding staff creates
+	// an account), so both are built by whichever module is initialised first and handed over through the
+	// consumers' interfaces. iam is initialised in every deployment that serves either, because every
+	// replica verifies tokens.
+	accounts := &staffAccounts{}
 	var merchants *merchant.Service
+	merchantService := func(k *Kit) *merchant.Service {
+		if merchants == nil {
+			merchants = merchant.New(k.DB, k.Clock, merchant.Options{Nudge: k.Relay.Nudge, Accounts: accounts})
+		}
+		return merchants
+	}
 	return []Module{
 		{
-			Name:       "merchant",
-			Migrations: []migrate.Source{merchant.Migrations},
-			Init: func(ctx context.Context, k *Kit, active bool) error {
-				merchants = merchant.New(k.DB, k.Clock, merchant.Options{Nudge: k.Relay.Nudge})
-				if active {
-					merchants.Routes(k.API)
-				}
-				return nil
-			},
-		},
-		{
 			Name:       "iam",
-			Requires:   []string{"merchant"},
 			Migrations: []migrate.Source{iam.Migrations},
 			Init: func(ctx context.Context, k *Kit, active bool) error {
 				signing, err := secretbox.New(k.DeriveKey("iam-signing-keys"))
@@ -45,12 +44,12 @@ func modules() []Module {
 				if err != nil {
 					return err
 				}
-				svc, err := iam.New(iam.Deps{DB: k.DB, Merchants: merchantAccess{merchants, k}, SigningKeys: signing,
+				svc, err := iam.New(iam.Deps{DB: k.DB, Merchants: merchantAccess{merchantService(k), k}, SigningKeys: signing,
 					TOTPSecrets: totp, Clock: k.Clock, Log: k.Log, Config: iam.Config{PublicURL: k.Config.PublicURL}})
 				if err != nil {
 					return err
 				}
-				// Every replica verifies tokens, whichever modules it serves.
+				accounts.iam = svc
 				k.Authenticate(svc.Authenticator())
 				if !active {
 					return nil
@@ -62,7 +61,33 @@ func modules() []Module {
 				return nil
 			},
 		},
+		{
+			Name:       "merchant",
+			Requires:   []string{"iam"},
+			Migrations: []migrate.Source{merchant.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				svc := merchantService(k)
+				if active {
+					svc.Routes(k.API)
+				}
+				return nil
+			},
+		},
 	}
+}
+
+// staffAccounts gives the merchant module the identity module's staff accounts.
+type staffAccounts struct{ iam *iam.Service }
+
+// PrepareStaffAccount validates and hashes outside the transaction, and returns the insert to run in it.
+func (a *staffAccounts) PrepareStaffAccount(ctx context.Context, in merchant.StaffAccount) (func(context.Context, *sql.Tx, tenant.ID) (string, error), error) {
+	p, err := a.iam.PrepareStaffAccount(ctx, iam.StaffAccountInput{FullName: in.FullName, Email: in.Email, Phone: in.Phone, PIN: in.PIN})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, tx *sql.Tx, m tenant.ID) (string, error) {
+		return a.iam.InsertStaffAccount(ctx, tx, m, p)
+	}, nil
 }
 
 // merchantAccess gives iam what it needs of the merchant module.

@@ -20,6 +20,39 @@ func (s *Service) Routes(api huma.API) {
 	s.merchantRoutes(api)
 	s.shopRoutes(api)
 	s.floorRoutes(api)
+	if s.accounts != nil {
+		s.staffRoutes(api)
+	}
+}
+
+type createStaffBody struct {
+	FullName string `json:"full_name" minLength:"1" maxLength:"100"`
+	Email    string `json:"email,omitempty" maxLength:"254"`
+	Phone    string `json:"phone,omitempty" maxLength:"20"`
+	Role     string `json:"role" enum:"manager,cashier,waiter,kitchen"`
+	PIN      string `json:"pin,omitempty" doc:"4 to 6 digits, for PIN login on the shop's terminals."`
+}
+
+type createStaffInput struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	Body   createStaffBody
+}
+
+type staffOutput struct{ Body NewStaff }
+
+func (s *Service) staffRoutes(api huma.API) {
+	huma.Register(api, op("create-staff", http.MethodPost, "/api/v1/shops/{shop_id}/staff",
+		"Add a person to a shop with a role and, optionally, a PIN for the shop's terminals", []string{"Staff"},
+		rbac.StaffManage, http.StatusCreated),
+		func(ctx context.Context, in *createStaffInput) (*staffOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			st, err := s.CreateStaff(ctx, m, in.ShopID, StaffAccount{FullName: in.Body.FullName, Email: in.Body.Email,
+				Phone: in.Body.Phone, PIN: in.Body.PIN}, in.Body.Role)
+			return &staffOutput{Body: st}, err
+		})
 }
 
 // caller returns the merchant the authenticated caller acts for.

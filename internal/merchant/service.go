@@ -26,13 +26,17 @@ type Options struct {
 	// Nudge, if set, is called after a transaction that wrote events has committed, so they are published
 	// without waiting for the relay's next poll (the composition root passes events.Relay.Nudge).
 	Nudge func()
+	// Accounts creates sign-in accounts for new staff (the iam module, wired by the composition root).
+	// Without it the staff route is not offered.
+	Accounts StaffAccounts
 }
 
 // Service runs the module's use cases, each in one transaction of the merchant it concerns.
 type Service struct {
-	db    *db.DB
-	clk   clock.Clock
-	nudge func()
+	db       *db.DB
+	clk      clock.Clock
+	nudge    func()
+	accounts StaffAccounts
 }
 
 // New returns the service over d (migrated with Migrations and events.Migrations), telling time with clk.
@@ -41,7 +45,7 @@ func New(d *db.DB, clk clock.Clock, opts Options) *Service {
 	if nudge == nil {
 		nudge = func() {}
 	}
-	return &Service{db: d, clk: clk, nudge: nudge}
+	return &Service{db: d, clk: clk, nudge: nudge, accounts: opts.Accounts}
 }
 
 // now is the current time as stored: UTC, to the microsecond (PostgreSQL's precision), so values read back

@@ -3,8 +3,10 @@ package merchant
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/goodgo/goodgo/internal/merchant/merchantdb"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
@@ -39,49 +41,8 @@ func (s *Service) AddStaff(ctx context.Context, m tenant.ID, in StaffInput) (Mem
 	}
 	var out Membership
 	err = s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
-		q := merchantdb.New(tx)
-		if err := lockMerchant(ctx, q, m); err != nil {
-			return err
-		}
-		if in.ShopID != "" {
-			if _, err := liveShop(ctx, q, m, in.ShopID); err != nil {
-				return err
-			}
-		}
-		now := s.now()
-		mer, err := loadMerchant(ctx, q, m)
-		if err != nil {
-			return err
-		}
-		if in.UserID != mer.OwnerUserID {
-			existing, err := q.CountLiveMembershipsOfUser(ctx, merchantdb.CountLiveMembershipsOfUserParams{
-				MerchantID: string(m), UserID: in.UserID})
-			if err != nil {
-				return fmt.Errorf("count memberships: %w", err)
-			}
-			if existing == 0 { // a new person: counts against the plan
-				plan, err := planOf(ctx, q, mer, now)
-				if err != nil {
-					return err
-				}
-				usage, err := usageOf(ctx, q, mer)
-				if err != nil {
-					return err
-				}
-				if usage.Staff >= plan.MaxStaff {
-					return apperr.E(apperr.Conflict, "plan limit reached: the %s plan allows %d staff; remove someone or change plan",
-						plan.Name, plan.MaxStaff)
-				}
-			}
-		}
-		out = Membership{ID: db.NewID(), MerchantID: m, ShopID: in.ShopID, UserID: in.UserID, Role: role, CreatedAt: now}
-		err = q.InsertMembership(ctx, merchantdb.InsertMembershipParams{ID: out.ID, MerchantID: string(m),
-			ShopID: in.ShopID, UserID: in.UserID, Role: string(role), CreatedAt: now})
-		where := "in this shop"
-		if in.ShopID == "" {
-			where = "across the merchant"
-		}
-		return conflictAs(err, "this person already has a role "+where+"; remove it first to change it")
+		out, err = s.addStaffTx(ctx, tx, m, in, role)
+		return err
 	})
 	if err != nil {
 		return Membership{}, fmt.Errorf("add staff: %w", err)
@@ -146,6 +107,117 @@ func (s *Service) MembershipsOf(ctx context.Context, userID string) ([]Membershi
 	})
 	if err != nil {
 		return nil, fmt.Errorf("memberships of user %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// addStaffTx records a validated membership inside tx: it locks the merchant (so plan limits hold under
+// concurrency), checks the shop, counts a new person against the plan's staff limit and inserts the row.
+func (s *Service) addStaffTx(ctx context.Context, tx *sql.Tx, m tenant.ID, in StaffInput, role rbac.Role) (Membership, error) {
+	var out Membership
+	err := func() error {
+		q := merchantdb.New(tx)
+		if err := lockMerchant(ctx, q, m); err != nil {
+			return err
+		}
+		if in.ShopID != "" {
+			if _, err := liveShop(ctx, q, m, in.ShopID); err != nil {
+				return err
+			}
+		}
+		now := s.now()
+		mer, err := loadMerchant(ctx, q, m)
+		if err != nil {
+			return err
+		}
+		if in.UserID != mer.OwnerUserID {
+			existing, err := q.CountLiveMembershipsOfUser(ctx, merchantdb.CountLiveMembershipsOfUserParams{
+				MerchantID: string(m), UserID: in.UserID})
+			if err != nil {
+				return fmt.Errorf("count memberships: %w", err)
+			}
+			if existing == 0 { // a new person: counts against the plan
+				plan, err := planOf(ctx, q, mer, now)
+				if err != nil {
+					return err
+				}
+				usage, err := usageOf(ctx, q, mer)
+				if err != nil {
+					return err
+				}
+				if usage.Staff >= plan.MaxStaff {
+					return apperr.E(apperr.Conflict, "plan limit reached: the %s plan allows %d staff; remove someone or change plan",
+						plan.Name, plan.MaxStaff)
+				}
+			}
+		}
+		out = Membership{ID: db.NewID(), MerchantID: m, ShopID: in.ShopID, UserID: in.UserID, Role: role, CreatedAt: now}
+		err = q.InsertMembership(ctx, merchantdb.InsertMembershipParams{ID: out.ID, MerchantID: string(m),
+			ShopID: in.ShopID, UserID: in.UserID, Role: string(role), CreatedAt: now})
+		where := "in this shop"
+		if in.ShopID == "" {
+			where = "across the merchant"
+		}
+		return conflictAs(err, "this person already has a role "+where+"; remove it first to change it")
+	}()
+	return out, err
+}
+
+// StaffAccount describes the sign-in account of a new staff member.
+type StaffAccount struct {
+	FullName, Email, Phone, PIN string
+}
+
+// StaffAccounts is what the merchant module needs of the identity module to add a person to a shop.
+type StaffAccounts interface {
+	// PrepareStaffAccount validates the account and hashes its PIN (slow: it runs before the transaction)
+	// and returns the function that inserts it inside the caller's transaction, giving the new user id.
+	// Field errors name "body.<field>"; a taken email is an apperr.Conflict.
+	PrepareStaffAccount(ctx context.Context, in StaffAccount) (insert func(ctx context.Context, tx *sql.Tx, m tenant.ID) (string, error), err error)
+}
+
+// NewStaff is a person added to a shop with a new account: the membership and the account's user id.
+type NewStaff struct {
+	UserID   string    `json:"id" doc:"The staff member's user id (the staff_id of PIN login)."`
+	FullName string    `json:"full_name"`
+	Email    string    `json:"email,omitempty"`
+	Phone    string    `json:"phone,omitempty"`
+	ShopID   string    `json:"shop_id"`
+	Role     rbac.Role `json:"role"`
+	// CreatedAt is when the membership began.
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// CreateStaff creates the account of a new person and gives them role in shop, in one transaction: either
+// both exist afterwards or neither does.
+func (s *Service) CreateStaff(ctx context.Context, m tenant.ID, shopID string, acct StaffAccount, role string) (NewStaff, error) {
+	if s.accounts == nil {
+		return NewStaff{}, errors.New("create staff: no account service wired")
+	}
+	r, err := rbac.ParseStaffRole(role)
+	if err != nil {
+		return NewStaff{}, located(err, "body")
+	}
+	insert, err := s.accounts.PrepareStaffAccount(ctx, acct)
+	if err != nil {
+		return NewStaff{}, err
+	}
+	var out NewStaff
+	err = s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		userID, err := insert(ctx, tx, m)
+		if err != nil {
+			return err
+		}
+		ms, err := s.addStaffTx(ctx, tx, m, StaffInput{ShopID: shopID, UserID: userID, Role: string(r)}, r)
+		if err != nil {
+			return err
+		}
+		out = NewStaff{UserID: userID, FullName: strings.TrimSpace(acct.FullName), Email: acct.Email, Phone: acct.Phone,
+			ShopID: shopID, Role: r, CreatedAt: ms.CreatedAt}
+		return nil
+	})
+	if err != nil {
+		return NewStaff{}, fmt.Errorf("create staff: %w", err)
 	}
 	return out, nil
 }
