@@ -111,4 +111,27 @@ func TestSignUpAndShopsAreIsolatedBetweenMerchants(t *testing.T) {
 		"pin": "0000"}, nil); code != 401 {
 		t.Errorf("wrong PIN: %d, want 401", code)
 	}
+
+	// The shop's realtime stream: its staff may open it, another merchant gets 404, nobody anonymous.
+	stream := func(token string) (int, string) {
+		req, _ := http.NewRequest("GET", base+"/api/v1/shops/"+shop.ID+"/events", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode, res.Header.Get("Content-Type")
+	}
+	if code, ct := stream(pin.AccessToken); code != 200 || ct != "text/event-stream" {
+		t.Errorf("cashier opens the stream: %d %q", code, ct)
+	}
+	if code, _ := stream(b); code != 404 {
+		t.Errorf("another merchant opens the stream: %d, want 404", code)
+	}
+	if code, _ := stream(""); code != 401 {
+		t.Errorf("anonymous opens the stream: %d, want 401", code)
+	}
 }

@@ -3,13 +3,17 @@ package app
 import (
 	"context"
 	"database/sql"
+	"net/http"
 	"slices"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/goodgo/goodgo/internal/iam"
 	"github.com/goodgo/goodgo/internal/merchant"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
+	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/secretbox"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
@@ -69,10 +73,29 @@ func modules() []Module {
 				svc := merchantService(k)
 				if active {
 					svc.Routes(k.API)
+					k.Router.With(k.RateLimit(httpapi.ClassRealtime)).Get("/api/v1/shops/{shop_id}/events", shopEvents(k, svc))
 				}
 				return nil
 			},
 		},
+	}
+}
+
+// shopEvents serves a shop's realtime stream (SSE) to staff who may read the shop: the caller must reach the
+// shop and the shop must be its merchant's (another merchant's shop is 404, like everywhere).
+func shopEvents(k *Kit, shops *merchant.Service) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		shopID := chi.URLParam(r, "shop_id")
+		p, _ := httpapi.PrincipalFrom(r.Context())
+		if err := rbac.CheckShop(p, shopID, rbac.ShopRead); err != nil {
+			httpapi.WriteProblem(w, r, err)
+			return
+		}
+		if _, err := shops.Shop(r.Context(), p.MerchantID, shopID); err != nil {
+			httpapi.WriteProblem(w, r, err)
+			return
+		}
+		k.Hub.ServeShop(w, r, shopID)
 	}
 }
 
