@@ -76,25 +76,47 @@ const (
 	// FloorRead, FloorManage: areas, tables, karaoke rooms and their QR tokens.
 	FloorRead   Permission = "floor.read"
 	FloorManage Permission = "floor.manage"
+	// CatalogRead, CatalogManage: the merchant's menu (categories, products, variants, modifiers, combos,
+	// per-shop prices, templates). MenuAvailability: marking a product sold out or back in a shop, from any
+	// terminal of the shop.
+	CatalogRead      Permission = "catalog.read"
+	CatalogManage    Permission = "catalog.manage"
+	MenuAvailability Permission = "menu.availability"
+	// StockRead: levels, movements, the reorder list. StockRecord: recording waste in a shop. StockManage:
+	// stock items, recipes, receipts, adjustments, transfers between shops, stocktakes.
+	StockRead   Permission = "stock.read"
+	StockRecord Permission = "stock.record"
+	StockManage Permission = "stock.manage"
+	// FileRead, FileWrite: the merchant's uploaded files (product images, documents).
+	FileRead  Permission = "file.read"
+	FileWrite Permission = "file.write"
 	// PlatformAdmin: the SaaS operator's operations.
 	PlatformAdmin Permission = "platform.admin"
 )
 
 // table is the access policy: which roles hold each permission.
 var table = map[Permission][]Role{
-	AccountSelf:    {Admin, Owner, Manager, Cashier, Waiter, Kitchen, Customer},
-	AuditRead:      {Owner},
-	MerchantRead:   {Owner, Manager},
-	MerchantManage: {Owner},
-	ShopRead:       {Owner, Manager, Cashier, Waiter, Kitchen},
-	ShopCreate:     {Owner},
-	ShopManage:     {Owner, Manager},
-	ShopTransfer:   {Owner},
-	StaffRead:      {Owner, Manager},
-	StaffManage:    {Owner, Manager},
-	FloorRead:      {Owner, Manager, Cashier, Waiter, Kitchen},
-	FloorManage:    {Owner, Manager},
-	PlatformAdmin:  {Admin},
+	AccountSelf:      {Admin, Owner, Manager, Cashier, Waiter, Kitchen, Customer},
+	AuditRead:        {Owner},
+	MerchantRead:     {Owner, Manager},
+	MerchantManage:   {Owner},
+	ShopRead:         {Owner, Manager, Cashier, Waiter, Kitchen},
+	ShopCreate:       {Owner},
+	ShopManage:       {Owner, Manager},
+	ShopTransfer:     {Owner},
+	StaffRead:        {Owner, Manager},
+	StaffManage:      {Owner, Manager},
+	FloorRead:        {Owner, Manager, Cashier, Waiter, Kitchen},
+	FloorManage:      {Owner, Manager},
+	CatalogRead:      {Owner, Manager, Cashier, Waiter, Kitchen},
+	CatalogManage:    {Owner, Manager},
+	MenuAvailability: {Owner, Manager, Cashier, Waiter, Kitchen},
+	StockRead:        {Owner, Manager, Cashier, Kitchen},
+	StockRecord:      {Owner, Manager, Cashier, Kitchen},
+	StockManage:      {Owner, Manager},
+	FileRead:         {Owner, Manager, Cashier, Waiter, Kitchen},
+	FileWrite:        {Owner, Manager},
+	PlatformAdmin:    {Admin},
 }
 
 // Permissions lists every permission of the table, sorted.
