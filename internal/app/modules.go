@@ -31,7 +31,12 @@ func modules() []Module {
 	var merchants *merchant.Service
 	merchantService := func(k *Kit) *merchant.Service {
 		if merchants == nil {
-			merchants = merchant.New(k.DB, k.Clock, merchant.Options{Nudge: k.Relay.Nudge, Accounts: accounts})
+			providerSecrets, err := secretbox.New(k.DeriveKey("merchant-provider-secrets"))
+			if err != nil {
+				panic(err) // DeriveKey returns 32 bytes, which New always accepts
+			}
+			merchants = merchant.New(k.DB, k.Clock, merchant.Options{Nudge: k.Relay.Nudge, Accounts: accounts,
+				Audit: accounts.audit, Secrets: providerSecrets})
 		}
 		return merchants
 	}
@@ -113,6 +118,25 @@ func (a *staffAccounts) PrepareStaffAccount(ctx context.Context, in merchant.Sta
 	}, nil
 }
 
+// Profiles gives the merchant module the names of its staff.
+func (a *staffAccounts) Profiles(ctx context.Context, ids []string) (map[string]merchant.StaffProfile, error) {
+	ps, err := a.iam.Profiles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]merchant.StaffProfile, len(ps))
+	for id, p := range ps {
+		out[id] = merchant.StaffProfile{FullName: p.FullName, Email: p.Email, Phone: p.Phone, HasPIN: p.HasPIN}
+	}
+	return out, nil
+}
+
+// audit writes the merchant module's security events to iam's audit log, in the merchant module's
+// transaction.
+func (a *staffAccounts) audit(ctx context.Context, tx *sql.Tx, m tenant.ID, r merchant.AuditRecord) error {
+	return a.iam.AuditInTx(ctx, tx, m, r.Event, r.Actor, r.Detail)
+}
+
 // merchantAccess gives iam what it needs of the merchant module.
 type merchantAccess struct {
 	svc *merchant.Service
@@ -160,4 +184,9 @@ func (a merchantAccess) info(m merchant.Merchant) iam.MerchantInfo {
 		info.TrialEndsAt = *m.TrialEndsAt
 	}
 	return info
+}
+
+// CheckDevice tells PIN sign-in whether the shop accepts the terminal.
+func (a merchantAccess) CheckDevice(ctx context.Context, shopID, secret string) (string, error) {
+	return a.svc.CheckDevice(ctx, shopID, secret)
 }

@@ -442,3 +442,32 @@ func validPIN(pin string) bool {
 	}
 	return strings.Trim(pin, "0123456789") == ""
 }
+
+// UserProfile is what the directory shows of an account to the merchants it works for.
+type UserProfile struct {
+	FullName string
+	Email    string
+	Phone    string
+	HasPIN   bool
+}
+
+// Profiles returns the profiles of the accounts with the given ids; unknown ids are left out. Staff lists
+// are short (a shop's people), so this reads them one by one in a single read transaction.
+func (s *Service) Profiles(ctx context.Context, ids []string) (map[string]UserProfile, error) {
+	out := make(map[string]UserProfile, len(ids))
+	q := iamdb.New(s.db.Reader())
+	for _, id := range ids {
+		if _, seen := out[id]; seen {
+			continue
+		}
+		u, err := q.GetUserByID(ctx, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read account %s: %w", id, db.MapError(err))
+		}
+		out[id] = UserProfile{FullName: u.FullName, Email: u.Email.String, Phone: u.Phone, HasPIN: u.PinHash.Valid}
+	}
+	return out, nil
+}

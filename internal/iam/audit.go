@@ -151,3 +151,12 @@ func clientText(s string, n int) string {
 	}
 	return s
 }
+
+// AuditInTx records a security event of another module (staff roles, registered devices, payment-provider
+// accounts, shop transfers) in merchant's audit log, inside that module's transaction tx so the change and
+// its record commit together. tx is the merchant's transaction, or the audited system transaction of a
+// cross-tenant path (the table's policy admits the system path for inserts only). The caller's IP comes
+// from ctx.
+func (s *Service) AuditInTx(ctx context.Context, tx *sql.Tx, merchant tenant.ID, event, actor string, detail map[string]any) error {
+	return s.writeAudit(ctx, iamdb.New(tx), merchant, auditEntry{Event: event, Actor: actor, Detail: detail}, clientOf(ctx, ""))
+}

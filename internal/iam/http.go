@@ -184,7 +184,7 @@ type pinLoginInput struct {
 		ShopID   string `json:"shop_id" maxLength:"64"`
 		StaffID  string `json:"staff_id" maxLength:"64"`
 		PIN      string `json:"pin" pattern:"^[0-9]{4,6}$" doc:"4 to 6 digits."`
-		DeviceID string `json:"device_id,omitempty" maxLength:"128"`
+		DeviceID string `json:"device_id,omitempty" maxLength:"128" doc:"The terminal's device secret, from registering it with the shop; required when the shop accepts PIN sign-in from registered terminals only."`
 	}
 }
 

@@ -973,3 +973,36 @@ func TestRefusalsCostOneHash(t *testing.T) {
 		}
 	}
 }
+
+func TestPINLoginFromRegisteredTerminalsOnly(t *testing.T) {
+	dbtest.Each(t, migrations, func(t *testing.T, d *db.DB) {
+		a := newTestAPI(t, d, apiOptions{limits: map[httpapi.Class]httpapi.Limit{httpapi.ClassAuth: {Count: 100, Per: time.Minute}}})
+		f := newStaffFixture(t, a, "owner@example.vn")
+		a.merchants.requireDevices("shop-1", "terminal-secret")
+		login := func(device, pin string) response {
+			return a.do("POST", "/api/v1/auth/pin-login", "", map[string]any{"shop_id": "shop-1", "staff_id": f.staffID,
+				"pin": pin, "device_id": device})
+		}
+		// Away from a registered terminal even the right PIN is refused, and wrong PINs from there are not
+		// tried, so they cannot lock the staff member out.
+		login("pos-1", staffPIN).must(t, http.StatusForbidden)
+		for range 10 {
+			login("", "0000").must(t, http.StatusForbidden)
+		}
+		login("terminal-secret", staffPIN).must(t, http.StatusOK)
+		seen := 0
+		for _, e := range a.auditEvents(f.owner.access) {
+			if e["event"] != EventPINSucceeded {
+				continue
+			}
+			seen++
+			detail, _ := e["detail"].(map[string]any)
+			if detail["device_id"] != "device-0" {
+				t.Errorf("audited device = %v, want the registered device's id (never its secret)", detail["device_id"])
+			}
+		}
+		if seen != 1 {
+			t.Errorf("%d PIN sign-ins audited, want 1", seen)
+		}
+	})
+}

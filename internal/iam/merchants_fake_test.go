@@ -26,6 +26,8 @@ type fakeMerchants struct {
 	merchants map[tenant.ID]MerchantInfo
 	access    map[string]Access
 	failNext  error
+	// devices[shop] lists the registered terminals' secrets of a shop that requires them.
+	devices map[string][]string
 }
 
 func newFakeMerchants(d *db.DB, c clock.Clock) *fakeMerchants {
@@ -76,4 +78,28 @@ func (f *fakeMerchants) grant(userID string, merchant tenant.ID, roles []string,
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.access[userID] = Access{MerchantID: merchant, Roles: roles, ShopRoles: maps.Clone(shopRoles)}
+}
+
+// CheckDevice refuses a shop with registered devices (requireDevices) unless secret is one of them.
+func (f *fakeMerchants) CheckDevice(_ context.Context, shopID, secret string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	secrets, required := f.devices[shopID]
+	if i := slices.Index(secrets, secret); secret != "" && i >= 0 {
+		return fmt.Sprintf("device-%d", i), nil
+	}
+	if required {
+		return "", apperr.E(apperr.Forbidden, "this shop accepts PIN sign-in from its registered terminals only")
+	}
+	return "", nil
+}
+
+// requireDevices makes shop accept PIN sign-in only from terminals holding one of secrets.
+func (f *fakeMerchants) requireDevices(shop string, secrets ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.devices == nil {
+		f.devices = map[string][]string{}
+	}
+	f.devices[shop] = secrets
 }

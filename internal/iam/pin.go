@@ -49,7 +49,14 @@ func (e *pinLockedError) GetHeaders() http.Header {
 }
 
 // pinLogin signs staffID in to shopID with its PIN and returns tokens scoped to that one shop.
-func (s *Service) pinLogin(ctx context.Context, shopID, staffID, pin, deviceID string, c Client) (TokenPair, error) {
+func (s *Service) pinLogin(ctx context.Context, shopID, staffID, pin, deviceSecret string, c Client) (TokenPair, error) {
+	// The terminal is checked first: away from a registered terminal of a shop that requires one, a PIN is
+	// not even tried (so it cannot be guessed from elsewhere, nor can its owner be locked out from there).
+	deviceID, err := s.merchants.CheckDevice(ctx, shopID, deviceSecret)
+	if err != nil {
+		s.log.Info("pin login refused: unregistered terminal", "shop_id", shopID, "ip", c.IP)
+		return TokenPair{}, fmt.Errorf("pin login: %w", err)
+	}
 	u, err := s.user(ctx, staffID)
 	if err != nil && apperr.KindOf(err) != apperr.NotFound {
 		return TokenPair{}, fmt.Errorf("pin login: %w", err)

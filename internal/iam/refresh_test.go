@@ -336,8 +336,8 @@ func TestTablesAreGlobalAndMatchAcrossEngines(t *testing.T) {
 			if got := slices.Contains(table.Columns, "merchant_id"); got != tenantTable {
 				t.Errorf("%s.%s: has merchant_id = %v; only iam_audit_log is tenant data", dialect, name, got)
 			}
-			if dialect == db.Postgres && tenantTable && (!table.RLS || !table.ForceRLS || table.Policies != 1) {
-				t.Errorf("%s.%s: row-level security %+v, want enabled, forced, one policy", dialect, name, table)
+			if dialect == db.Postgres && tenantTable && (!table.RLS || !table.ForceRLS || table.Policies != 2) {
+				t.Errorf("%s.%s: row-level security %+v, want enabled, forced, two policies (tenant, system inserts)", dialect, name, table)
 			}
 		}
 		for _, want := range []string{"iam_users", "iam_recovery_codes", "iam_mfa_challenges", "iam_audit_log"} {

@@ -29,6 +29,10 @@ type Merchants interface {
 	// Access returns what userID may do: its merchant, merchant-wide roles and per-shop roles. An account
 	// that belongs to no merchant gets the zero Access (or an error of kind NotFound, read the same way).
 	Access(ctx context.Context, userID string) (Access, error)
+	// CheckDevice says whether shop shopID accepts PIN sign-in from the terminal holding secret ("" when it
+	// sent none): it returns the registered device's id ("" when the secret is no device of the shop), and an
+	// error of kind Forbidden when the shop requires a registered terminal and this is not one.
+	CheckDevice(ctx context.Context, shopID, secret string) (deviceID string, err error)
 }
 
 // MerchantInfo describes a merchant as the sign-up answer and /me show it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -20,8 +21,14 @@ func (s *Service) Routes(api huma.API) {
 	s.merchantRoutes(api)
 	s.shopRoutes(api)
 	s.floorRoutes(api)
+	s.deviceRoutes(api)
+	s.transferRoutes(api)
+	s.staffManagementRoutes(api)
 	if s.accounts != nil {
 		s.staffRoutes(api)
+	}
+	if s.secrets != nil {
+		s.providerRoutes(api)
 	}
 }
 
@@ -45,9 +52,12 @@ func (s *Service) staffRoutes(api huma.API) {
 		"Add a person to a shop with a role and, optionally, a PIN for the shop's terminals", []string{"Staff"},
 		rbac.StaffManage, http.StatusCreated),
 		func(ctx context.Context, in *createStaffInput) (*staffOutput, error) {
-			_, m, err := caller(ctx)
+			p, m, err := caller(ctx)
 			if err != nil {
 				return nil, err
+			}
+			if in.Body.Role == string(rbac.Manager) && !isOwner(p) {
+				return nil, apperr.E(apperr.Forbidden, "only the owner grants the manager role")
 			}
 			st, err := s.CreateStaff(ctx, m, in.ShopID, StaffAccount{FullName: in.Body.FullName, Email: in.Body.Email,
 				Phone: in.Body.Phone, PIN: in.Body.PIN}, in.Body.Role)
@@ -163,18 +173,19 @@ type createShopBody struct {
 }
 
 type patchShopBody struct {
-	Name                 *string       `json:"name,omitempty" minLength:"1" maxLength:"100"`
-	BusinessType         *BusinessType `json:"business_type,omitempty" enum:"restaurant,cafe,karaoke,bar"`
-	Address              *string       `json:"address,omitempty" maxLength:"300"`
-	VATRatePercent       *int          `json:"vat_rate_percent,omitempty" enum:"0,5,8,10"`
-	PricesIncludeVAT     *bool         `json:"prices_include_vat,omitempty"`
-	ServiceChargePercent *int          `json:"service_charge_percent,omitempty" minimum:"0" maximum:"100"`
-	OpeningHours         *string       `json:"opening_hours,omitempty" maxLength:"500"`
-	ReceiptHeader        *string       `json:"receipt_header,omitempty" maxLength:"1000"`
-	ReceiptFooter        *string       `json:"receipt_footer,omitempty" maxLength:"1000"`
-	BankBIN              *string       `json:"bank_bin,omitempty" pattern:"^([0-9]{6})?$" patternDescription:"the bank's 6-digit BIN"`
-	BankAccountNumber    *string       `json:"bank_account_number,omitempty" pattern:"^[0-9A-Za-z]{0,19}$" patternDescription:"up to 19 letters and digits"`
-	BankAccountName      *string       `json:"bank_account_name,omitempty" maxLength:"100"`
+	Name                    *string       `json:"name,omitempty" minLength:"1" maxLength:"100"`
+	BusinessType            *BusinessType `json:"business_type,omitempty" enum:"restaurant,cafe,karaoke,bar"`
+	Address                 *string       `json:"address,omitempty" maxLength:"300"`
+	VATRatePercent          *int          `json:"vat_rate_percent,omitempty" enum:"0,5,8,10"`
+	PricesIncludeVAT        *bool         `json:"prices_include_vat,omitempty"`
+	ServiceChargePercent    *int          `json:"service_charge_percent,omitempty" minimum:"0" maximum:"100"`
+	OpeningHours            *string       `json:"opening_hours,omitempty" maxLength:"500"`
+	ReceiptHeader           *string       `json:"receipt_header,omitempty" maxLength:"1000"`
+	ReceiptFooter           *string       `json:"receipt_footer,omitempty" maxLength:"1000"`
+	BankBIN                 *string       `json:"bank_bin,omitempty" pattern:"^([0-9]{6})?$" patternDescription:"the bank's 6-digit BIN"`
+	BankAccountNumber       *string       `json:"bank_account_number,omitempty" pattern:"^[0-9A-Za-z]{0,19}$" patternDescription:"up to 19 letters and digits"`
+	BankAccountName         *string       `json:"bank_account_name,omitempty" maxLength:"100"`
+	RequireRegisteredDevice *bool         `json:"require_registered_device,omitempty" doc:"Allow PIN sign-in only from the shop's registered terminals."`
 }
 
 type listShopsInput struct {
@@ -238,7 +249,8 @@ func (s *Service) shopRoutes(api huma.API) {
 				Address: b.Address, VATRatePercent: b.VATRatePercent, PricesIncludeVAT: b.PricesIncludeVAT,
 				ServiceChargePercent: b.ServiceChargePercent, OpeningHours: b.OpeningHours,
 				ReceiptHeader: b.ReceiptHeader, ReceiptFooter: b.ReceiptFooter, BankBIN: b.BankBIN,
-				BankAccountNumber: b.BankAccountNumber, BankAccountName: b.BankAccountName})
+				BankAccountNumber: b.BankAccountNumber, BankAccountName: b.BankAccountName,
+				RequireRegisteredDevice: b.RequireRegisteredDevice})
 			return &shopOutput{Body: sh}, located(err, "body")
 		})
 	huma.Register(api, op("archive-shop", http.MethodPost, "/api/v1/shops/{shop_id}/archive",
@@ -477,5 +489,192 @@ func (s *Service) floorRoutes(api huma.API) {
 			}
 			r, err := s.RotateRoomQR(ctx, m, in.ShopID, in.RoomID)
 			return &roomOutput{Body: r}, err
+		})
+}
+
+// isOwner reports whether p is its merchant's owner (a merchant-wide role, never scoped to a shop).
+func isOwner(p *httpapi.Principal) bool { return slices.Contains(p.Roles, string(rbac.Owner)) }
+
+type staffListOutput struct {
+	Body struct {
+		Items []StaffMember `json:"items"`
+	}
+}
+
+type staffMemberInput struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	UserID string `path:"user_id" maxLength:"64"`
+}
+
+type changeRoleBody struct {
+	Role string `json:"role" enum:"manager,cashier,waiter,kitchen"`
+}
+
+type changeRoleInput struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	UserID string `path:"user_id" maxLength:"64"`
+	Body   changeRoleBody
+}
+
+type membershipOutput struct{ Body Membership }
+
+func (s *Service) staffManagementRoutes(api huma.API) {
+	tags := []string{"Staff"}
+	huma.Register(api, op("list-staff", http.MethodGet, "/api/v1/shops/{shop_id}/staff",
+		"The people with a role in a shop", tags, rbac.StaffRead, 0),
+		func(ctx context.Context, in *shopPath) (*staffListOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := &staffListOutput{}
+			out.Body.Items, err = s.ListStaff(ctx, m, in.ShopID)
+			return out, err
+		})
+	huma.Register(api, op("change-staff-role", http.MethodPatch, "/api/v1/shops/{shop_id}/staff/{user_id}",
+		"Change a person's role in a shop (only the owner grants or takes away manager); audited", tags, rbac.StaffManage, 0),
+		func(ctx context.Context, in *changeRoleInput) (*membershipOutput, error) {
+			p, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			ms, err := s.ChangeStaffRole(ctx, m, in.ShopID, in.UserID, in.Body.Role, p.UserID, isOwner(p))
+			return &membershipOutput{Body: ms}, err
+		})
+	huma.Register(api, op("remove-staff", http.MethodDelete, "/api/v1/shops/{shop_id}/staff/{user_id}",
+		"End a person's role in a shop (only the owner removes a manager); audited", tags, rbac.StaffManage, http.StatusNoContent),
+		func(ctx context.Context, in *staffMemberInput) (*struct{}, error) {
+			p, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return nil, s.RemoveShopStaff(ctx, m, in.ShopID, in.UserID, p.UserID, isOwner(p))
+		})
+}
+
+type registerDeviceBody struct {
+	Name string `json:"name" minLength:"1" maxLength:"100" doc:"What staff call the terminal, e.g. \"Quầy 1\"."`
+}
+
+type deviceOutput struct{ Body NewDevice }
+
+type deviceListOutput struct {
+	Body struct {
+		Items []Device `json:"items"`
+	}
+}
+
+type deviceInput struct {
+	ShopID   string `path:"shop_id" maxLength:"64"`
+	DeviceID string `path:"device_id" maxLength:"64"`
+}
+
+func (s *Service) deviceRoutes(api huma.API) {
+	tags := []string{"Devices"}
+	huma.Register(api, op("register-device", http.MethodPost, "/api/v1/shops/{shop_id}/devices",
+		"Register a terminal of the shop; its secret is shown once", tags, rbac.ShopManage, http.StatusCreated),
+		func(ctx context.Context, in *shopWith[registerDeviceBody]) (*deviceOutput, error) {
+			p, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			d, err := s.RegisterDevice(ctx, m, in.ShopID, in.Body.Name, p.UserID)
+			return &deviceOutput{Body: d}, err
+		})
+	huma.Register(api, op("list-devices", http.MethodGet, "/api/v1/shops/{shop_id}/devices",
+		"The shop's registered terminals", tags, rbac.ShopManage, 0),
+		func(ctx context.Context, in *shopPath) (*deviceListOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := &deviceListOutput{}
+			out.Body.Items, err = s.Devices(ctx, m, in.ShopID)
+			return out, err
+		})
+	huma.Register(api, op("revoke-device", http.MethodDelete, "/api/v1/shops/{shop_id}/devices/{device_id}",
+		"Stop a terminal from signing staff in", tags, rbac.ShopManage, http.StatusNoContent),
+		func(ctx context.Context, in *deviceInput) (*struct{}, error) {
+			p, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return nil, s.RevokeDevice(ctx, m, in.ShopID, in.DeviceID, p.UserID)
+		})
+}
+
+type providerInput struct {
+	ShopID   string `path:"shop_id" maxLength:"64"`
+	Provider string `path:"provider" enum:"vnpay,momo,zalopay,bank_transfer"`
+}
+
+type setProviderBody struct {
+	AccountRef string            `json:"account_ref" minLength:"1" maxLength:"64" doc:"vnpay: tmn_code; momo: partner_code; zalopay: app_id; bank_transfer: account_number."`
+	Secrets    map[string]string `json:"secrets" doc:"vnpay: hash_secret; momo: access_key, secret_key; zalopay: key1, key2; bank_transfer: api_key. Stored encrypted, never returned."`
+}
+
+type setProviderInput struct {
+	ShopID   string `path:"shop_id" maxLength:"64"`
+	Provider string `path:"provider" enum:"vnpay,momo,zalopay,bank_transfer"`
+	Body     setProviderBody
+}
+
+type providerOutput struct{ Body ProviderAccount }
+
+type providerListOutput struct {
+	Body struct {
+		Items []ProviderAccount `json:"items"`
+	}
+}
+
+func (s *Service) providerRoutes(api huma.API) {
+	tags := []string{"Payment providers"}
+	huma.Register(api, op("list-payment-providers", http.MethodGet, "/api/v1/shops/{shop_id}/payment-providers",
+		"The shop's payment-provider accounts (secret values are never shown)", tags, rbac.ShopManage, 0),
+		func(ctx context.Context, in *shopPath) (*providerListOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := &providerListOutput{}
+			out.Body.Items, err = s.ProviderAccounts(ctx, m, in.ShopID)
+			return out, err
+		})
+	huma.Register(api, op("set-payment-provider", http.MethodPut, "/api/v1/shops/{shop_id}/payment-providers/{provider}",
+		"Set the shop's account at a payment provider; secrets are stored encrypted; audited", tags, rbac.ShopManage, 0),
+		func(ctx context.Context, in *setProviderInput) (*providerOutput, error) {
+			p, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			a, err := s.SetProviderCredentials(ctx, m, in.ShopID, in.Provider, in.Body.AccountRef, in.Body.Secrets, p.UserID)
+			return &providerOutput{Body: a}, err
+		})
+	huma.Register(api, op("remove-payment-provider", http.MethodDelete, "/api/v1/shops/{shop_id}/payment-providers/{provider}",
+		"Remove the shop's account at a payment provider; audited", tags, rbac.ShopManage, http.StatusNoContent),
+		func(ctx context.Context, in *providerInput) (*struct{}, error) {
+			p, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return nil, s.RemoveProviderCredentials(ctx, m, in.ShopID, in.Provider, p.UserID)
+		})
+}
+
+type transferBody struct {
+	ToMerchantID string `json:"to_merchant_id" minLength:"1" maxLength:"64" doc:"The receiving merchant's id."`
+}
+
+func (s *Service) transferRoutes(api huma.API) {
+	huma.Register(api, op("transfer-shop", http.MethodPost, "/api/v1/shops/{shop_id}/transfer",
+		"Give the shop to another merchant with its floor, stock and history (owner only; open orders: 409)",
+		[]string{"Shops"}, rbac.ShopTransfer, 0),
+		func(ctx context.Context, in *shopWith[transferBody]) (*shopOutput, error) {
+			p, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			sh, err := s.TransferShop(ctx, m, in.ShopID, tenant.ID(in.Body.ToMerchantID), p.UserID)
+			return &shopOutput{Body: sh}, err
 		})
 }

@@ -49,6 +49,8 @@ type world struct {
 	area                  merchant.Area
 	table                 merchant.Table
 	room                  merchant.Room
+	staffUser             string
+	device                merchant.NewDevice
 	ownerA, ownerB        string
 	managerA, cashierA1   string
 	waiterA1, kitchenA1   string
@@ -71,6 +73,16 @@ func newWorld(t *testing.T, d *db.DB) *world {
 		t.Fatal(err)
 	}
 	if w.room, err = e.svc.CreateRoom(ctx, w.a, w.a1.ID, merchant.RoomInput{Name: "P1", RoomType: "vip"}); err != nil {
+		t.Fatal(err)
+	}
+	w.staffUser = "c"
+	if _, err = e.svc.AddStaff(ctx, w.a, merchant.StaffInput{ShopID: w.a1.ID, UserID: w.staffUser, Role: "cashier"}); err != nil {
+		t.Fatal(err)
+	}
+	if w.device, err = e.svc.RegisterDevice(ctx, w.a, w.a1.ID, "Quầy 1", ma.OwnerUserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = e.svc.SetProviderCredentials(ctx, w.a, w.a1.ID, "vnpay", "GOODGO01", map[string]string{"hash_secret": "x"}, ma.OwnerUserID); err != nil {
 		t.Fatal(err)
 	}
 	w.ownerA, w.ownerB, w.managerA = "owner-a", "owner-b", "manager-a"
@@ -159,24 +171,30 @@ func operations(t *testing.T, api huma.API) []operation {
 // url fills an operation's path with merchant A's shop (A1 unless shopID says otherwise), area, table, room.
 func (w *world) url(path, shopID string) string {
 	return strings.NewReplacer("{shop_id}", shopID, "{area_id}", w.area.ID, "{table_id}", w.table.ID,
-		"{room_id}", w.room.ID).Replace(path)
+		"{room_id}", w.room.ID, "{user_id}", w.staffUser, "{device_id}", w.device.ID, "{provider}", "vnpay").Replace(path)
 }
 
 // validBody is a body each operation accepts, so that what a test sees is the access decision, not validation.
 func (w *world) validBody(t *testing.T, opID string) any {
 	bodies := map[string]any{
-		"create-shop":     map[string]any{"name": "Mới", "business_type": "bar", "vat_rate_percent": 10},
-		"update-shop":     map[string]any{"name": "Đổi tên"},
-		"update-merchant": map[string]any{"name": "Đổi tên"},
-		"create-area":     map[string]any{"name": "Tầng 2"},
-		"update-area":     map[string]any{"name": "Tầng 3"},
-		"create-table":    map[string]any{"area_id": w.area.ID, "name": "B9", "seats": 2},
-		"update-table":    map[string]any{"seats": 6},
-		"create-room":     map[string]any{"name": "P9", "room_type": "small"},
-		"update-room":     map[string]any{"capacity": 12},
+		"create-shop":       map[string]any{"name": "Mới", "business_type": "bar", "vat_rate_percent": 10},
+		"update-shop":       map[string]any{"name": "Đổi tên"},
+		"update-merchant":   map[string]any{"name": "Đổi tên"},
+		"create-area":       map[string]any{"name": "Tầng 2"},
+		"update-area":       map[string]any{"name": "Tầng 3"},
+		"create-table":      map[string]any{"area_id": w.area.ID, "name": "B9", "seats": 2},
+		"update-table":      map[string]any{"seats": 6},
+		"create-room":       map[string]any{"name": "P9", "room_type": "small"},
+		"update-room":       map[string]any{"capacity": 12},
+		"change-staff-role": map[string]any{"role": "waiter"},
+		"register-device":   map[string]any{"name": "Quầy 2"},
+		"set-payment-provider": map[string]any{"account_ref": "GOODGO01",
+			"secrets": map[string]any{"hash_secret": "S3CRET"}},
+		"transfer-shop": map[string]any{"to_merchant_id": string(w.b)},
 	}
 	b, ok := bodies[opID]
-	if !ok && (strings.HasPrefix(opID, "create-") || strings.HasPrefix(opID, "update-")) {
+	if !ok && (strings.HasPrefix(opID, "create-") || strings.HasPrefix(opID, "update-") ||
+		opID == "set-payment-provider" || strings.HasPrefix(opID, "register-") || strings.HasPrefix(opID, "change-")) {
 		t.Fatalf("no valid body for %s: add one to validBody", opID)
 	}
 	return b
@@ -216,7 +234,8 @@ func TestEveryShopRouteIsNotFoundForAnotherMerchant(t *testing.T) {
 		// The same calls succeed for merchant A's owner, so the 404s above came from the tenant check.
 		// Destructive operations go last, in an order the floor allows (tables before their area).
 		ops := operations(t, w.api)
-		last := map[string]int{"delete-table": 1, "delete-room": 1, "delete-area": 2, "archive-shop": 3, "archive-merchant": 4}
+		last := map[string]int{"delete-table": 1, "delete-room": 1, "delete-area": 2, "archive-shop": 3,
+			"transfer-shop": 4, "archive-merchant": 5}
 		slices.SortStableFunc(ops, func(x, y operation) int { return last[x.id] - last[y.id] })
 		for _, op := range ops {
 			want := func(code int) bool { return code < 300 }

@@ -11,13 +11,16 @@
 //   - Every table and room has an unguessable QR token (144 random bits, base64url) while it is live;
 //     rotating a token makes the old one stop resolving at once.
 //
-// Cross-tenant paths (the only two): ResolveQRToken, because a customer holds nothing but the token, and
+// Cross-tenant paths: ResolveQRToken, because a customer holds nothing but the token, and
 // MembershipsOf, because iam builds a user's roles at login before any tenant is known. Both run through
 // db.WithSystemTx and read only floor_qr_tokens and shop_staff, whose PostgreSQL policies admit the system
 // path for reading; a tenant transaction never sees another merchant's rows of them.
 //
-// Not in this slice: shop transfer (it needs the order, inventory and report modules), staff HTTP operations,
-// and payment-provider credentials.
+// Shop transfer is the third cross-tenant path, in one db.WithSystemTx transaction with the other modules'
+// steps (TransferStep): the shop leaves with its floor, devices and provider accounts, its memberships end,
+// and each module moves or copies what it holds; either all of it happens or none. Registered devices and
+// provider callbacks are looked up by secret or account reference before any tenant is known, through the
+// same system path (CheckDevice, FindCredentials).
 package merchant
 
 import (
@@ -69,6 +72,8 @@ const (
 	EventShopSetAsDefault = "shop.set_as_default"
 	EventShopArchived     = "shop.archived"
 	EventMerchantArchived = "merchant.archived"
+	// EventShopTransferred is written for both merchants of a shop transfer, data ShopTransferred.
+	EventShopTransferred = "shop.transferred"
 )
 
 // Plan is a subscription plan and the limits it sets.
@@ -183,6 +188,8 @@ type ShopSettings struct {
 	BankBIN              string `json:"bank_bin" doc:"The bank's 6-digit BIN (NAPAS) for VietQR, empty when unset."`
 	BankAccountNumber    string `json:"bank_account_number"`
 	BankAccountName      string `json:"bank_account_name"`
+	// RequireRegisteredDevice limits PIN sign-in to the shop's registered terminals.
+	RequireRegisteredDevice bool `json:"require_registered_device" doc:"PIN sign-in only from the shop's registered terminals."`
 }
 
 // ShopInput creates a shop.
@@ -207,6 +214,8 @@ type ShopPatch struct {
 	BankBIN              *string
 	BankAccountNumber    *string
 	BankAccountName      *string
+	// RequireRegisteredDevice, when true, limits PIN sign-in to registered terminals.
+	RequireRegisteredDevice *bool
 }
 
 // ShopPage is one page of shops and the cursor of the next ("" at the end).

@@ -29,6 +29,13 @@ type Options struct {
 	// Accounts creates sign-in accounts for new staff (the iam module, wired by the composition root).
 	// Without it the staff route is not offered.
 	Accounts StaffAccounts
+	// Audit writes an entry in the merchant's security audit log inside tx (the iam module's log, wired by
+	// the composition root). Without it nothing is audited.
+	Audit func(ctx context.Context, tx *sql.Tx, m tenant.ID, r AuditRecord) error
+	// Secrets seals payment-provider secrets at rest. Without it the provider routes are not offered.
+	Secrets Sealer
+	// Transfer lists the other modules' steps of a shop transfer, in the order they run.
+	Transfer []TransferStep
 }
 
 // Service runs the module's use cases, each in one transaction of the merchant it concerns.
@@ -37,6 +44,9 @@ type Service struct {
 	clk      clock.Clock
 	nudge    func()
 	accounts StaffAccounts
+	auditLog func(ctx context.Context, tx *sql.Tx, m tenant.ID, r AuditRecord) error
+	secrets  Sealer
+	transfer []TransferStep
 }
 
 // New returns the service over d (migrated with Migrations and events.Migrations), telling time with clk.
@@ -45,7 +55,8 @@ func New(d *db.DB, clk clock.Clock, opts Options) *Service {
 	if nudge == nil {
 		nudge = func() {}
 	}
-	return &Service{db: d, clk: clk, nudge: nudge, accounts: opts.Accounts}
+	return &Service{db: d, clk: clk, nudge: nudge, accounts: opts.Accounts, auditLog: opts.Audit,
+		secrets: opts.Secrets, transfer: opts.Transfer}
 }
 
 // now is the current time as stored: UTC, to the microsecond (PostgreSQL's precision), so values read back
@@ -466,6 +477,7 @@ func (s *Service) UpdateShop(ctx context.Context, m tenant.ID, id string, p Shop
 		setIf(&sh.BankBIN, p.BankBIN)
 		setIf(&sh.BankAccountNumber, p.BankAccountNumber)
 		setIf(&sh.BankAccountName, p.BankAccountName)
+		setIf(&sh.RequireRegisteredDevice, p.RequireRegisteredDevice)
 		if sh, err = validateShop(sh); err != nil {
 			return err
 		}
@@ -476,7 +488,8 @@ func (s *Service) UpdateShop(ctx context.Context, m tenant.ID, id string, p Shop
 			ServiceChargePercent: int32(sh.ServiceChargePercent), OpeningHours: sh.OpeningHours,
 			ReceiptHeader: sh.ReceiptHeader, ReceiptFooter: sh.ReceiptFooter, BankBin: sh.BankBIN,
 			BankAccountNumber: sh.BankAccountNumber, BankAccountName: sh.BankAccountName,
-			UpdatedAt: sh.UpdatedAt, MerchantID: string(m), ID: id,
+			RequireRegisteredDevice: sh.RequireRegisteredDevice,
+			UpdatedAt:               sh.UpdatedAt, MerchantID: string(m), ID: id,
 		})
 		if err != nil {
 			return fmt.Errorf("update shop: %w", err)

@@ -1,6 +1,7 @@
 package merchant_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
+	"github.com/goodgo/goodgo/internal/platform/secretbox"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
@@ -34,11 +36,52 @@ type env struct {
 	d   *db.DB
 	clk *clock.Fake
 	svc *merchant.Service
+
+	mu     sync.Mutex
+	audits []audited // what the service asked the audit log to record, in transactions that may have rolled back
 }
 
-func newEnv(t *testing.T, d *db.DB) *env {
+type audited struct {
+	merchant tenant.ID
+	merchant.AuditRecord
+}
+
+func newEnv(t *testing.T, d *db.DB) *env { return newEnvWith(t, d, nil) }
+
+// newEnvWith is newEnv with options changed by tune: the service seals provider secrets with a fresh key and
+// records its audit entries in env.audits.
+func newEnvWith(t *testing.T, d *db.DB, tune func(*merchant.Options)) *env {
+	t.Helper()
 	clk := clock.NewFake(t0)
-	return &env{d: d, clk: clk, svc: merchant.New(d, clk, merchant.Options{})}
+	box, err := secretbox.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{d: d, clk: clk}
+	opts := merchant.Options{Secrets: box, Audit: func(_ context.Context, _ *sql.Tx, m tenant.ID, r merchant.AuditRecord) error {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.audits = append(e.audits, audited{m, r})
+		return nil
+	}}
+	if tune != nil {
+		tune(&opts)
+	}
+	e.svc = merchant.New(d, clk, opts)
+	return e
+}
+
+// auditEvents lists the events audited for merchant m, in order.
+func (e *env) auditEvents(m tenant.ID) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, a := range e.audits {
+		if a.merchant == m {
+			out = append(out, a.Event)
+		}
+	}
+	return out
 }
 
 func (e *env) merchant(t *testing.T, name string) merchant.Merchant {

@@ -174,6 +174,8 @@ type StaffAccounts interface {
 	// and returns the function that inserts it inside the caller's transaction, giving the new user id.
 	// Field errors name "body.<field>"; a taken email is an apperr.Conflict.
 	PrepareStaffAccount(ctx context.Context, in StaffAccount) (insert func(ctx context.Context, tx *sql.Tx, m tenant.ID) (string, error), err error)
+	// Profiles returns the names and contacts of the given users (missing ids are left out).
+	Profiles(ctx context.Context, userIDs []string) (map[string]StaffProfile, error)
 }
 
 // NewStaff is a person added to a shop with a new account: the membership and the account's user id.
@@ -220,4 +222,177 @@ func (s *Service) CreateStaff(ctx context.Context, m tenant.ID, shopID string, a
 		return NewStaff{}, fmt.Errorf("create staff: %w", err)
 	}
 	return out, nil
+}
+
+// StaffProfile is what the identity module knows of a person, for staff lists.
+type StaffProfile struct {
+	FullName string
+	Email    string
+	Phone    string
+	HasPIN   bool
+}
+
+// StaffMember is a person with a live role in a shop (or merchant-wide), as staff lists show them.
+type StaffMember struct {
+	UserID   string    `json:"id" doc:"The person's user id (the staff_id of PIN login)."`
+	FullName string    `json:"full_name"`
+	Email    string    `json:"email,omitempty"`
+	Phone    string    `json:"phone,omitempty"`
+	HasPIN   bool      `json:"has_pin"`
+	ShopID   string    `json:"shop_id"`
+	Role     rbac.Role `json:"role"`
+	Since    time.Time `json:"since" doc:"When the person got this role."`
+}
+
+// AuditRecord is a security-relevant change the merchant module asks the audit log to keep.
+type AuditRecord struct {
+	Event  string
+	Actor  string
+	Detail map[string]any
+}
+
+// The audit events of the module.
+const (
+	AuditStaffRoleChanged = "staff.role_changed"
+	AuditStaffRemoved     = "staff.removed"
+	AuditDeviceRegistered = "device.registered"
+	AuditDeviceRevoked    = "device.revoked"
+	AuditProviderSet      = "payment_provider.credentials_set"
+	AuditProviderRemoved  = "payment_provider.credentials_removed"
+	AuditShopTransferOut  = "shop.transferred_out"
+	AuditShopTransferIn   = "shop.transferred_in"
+)
+
+// audit records r for merchant m inside tx, when an audit log is wired.
+func (s *Service) audit(ctx context.Context, tx *sql.Tx, m tenant.ID, r AuditRecord) error {
+	if s.auditLog == nil {
+		return nil
+	}
+	if err := s.auditLog(ctx, tx, m, r); err != nil {
+		return fmt.Errorf("audit %s: %w", r.Event, err)
+	}
+	return nil
+}
+
+// ListStaff lists the people with a live role in shop shopID of merchant m, with their names.
+func (s *Service) ListStaff(ctx context.Context, m tenant.ID, shopID string) ([]StaffMember, error) {
+	var ms []Membership
+	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+		q := merchantdb.New(tx)
+		if _, err := loadShop(ctx, q, m, shopID); err != nil {
+			return err
+		}
+		rows, err := q.ListShopStaff(ctx, merchantdb.ListShopStaffParams{MerchantID: string(m), ShopID: shopID})
+		if err != nil {
+			return fmt.Errorf("list staff: %w", err)
+		}
+		for _, r := range rows {
+			ms = append(ms, membershipFromRow(r.ID, r.MerchantID, r.ShopID, r.UserID, r.Role, r.CreatedAt))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list staff of shop %s: %w", shopID, err)
+	}
+	profiles := map[string]StaffProfile{}
+	if s.accounts != nil && len(ms) > 0 {
+		ids := make([]string, len(ms))
+		for i, x := range ms {
+			ids[i] = x.UserID
+		}
+		if profiles, err = s.accounts.Profiles(ctx, ids); err != nil {
+			return nil, fmt.Errorf("list staff of shop %s: %w", shopID, err)
+		}
+	}
+	out := make([]StaffMember, len(ms))
+	for i, x := range ms {
+		p := profiles[x.UserID]
+		out[i] = StaffMember{UserID: x.UserID, FullName: p.FullName, Email: p.Email, Phone: p.Phone, HasPIN: p.HasPIN,
+			ShopID: x.ShopID, Role: x.Role, Since: x.CreatedAt}
+	}
+	return out, nil
+}
+
+// ChangeStaffRole gives the person userID the role role in shop shopID instead of the one they hold; the
+// old membership ends and a new one begins, so the history shows both. Only the owner may grant or take
+// away the manager role (byOwner). The change is audited in the same transaction. It returns NotFound
+// when the person has no role in the shop, Forbidden for a manager role change by a non-owner, Invalid
+// for an unknown role.
+func (s *Service) ChangeStaffRole(ctx context.Context, m tenant.ID, shopID, userID, role, actor string, byOwner bool) (Membership, error) {
+	r, err := rbac.ParseStaffRole(role)
+	if err != nil {
+		return Membership{}, located(err, "body")
+	}
+	var out Membership
+	err = s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		q := merchantdb.New(tx)
+		if _, err := liveShop(ctx, q, m, shopID); err != nil {
+			return err
+		}
+		row, err := q.GetLiveMembership(ctx, merchantdb.GetLiveMembershipParams{MerchantID: string(m), ShopID: shopID, UserID: userID})
+		if err != nil {
+			return notFound(err, "staff member")
+		}
+		old := rbac.Role(row.Role)
+		if old == rbac.Owner {
+			return apperr.E(apperr.Conflict, "the owner's role cannot be changed")
+		}
+		if (old == rbac.Manager || r == rbac.Manager) && !byOwner {
+			return apperr.E(apperr.Forbidden, "only the owner grants or takes away the manager role")
+		}
+		now := s.now()
+		out = membershipFromRow(row.ID, row.MerchantID, row.ShopID, row.UserID, row.Role, row.CreatedAt)
+		if old == r {
+			return nil
+		}
+		if _, err := q.EndMembershipByID(ctx, merchantdb.EndMembershipByIDParams{Now: sql.NullTime{Time: now, Valid: true},
+			MerchantID: string(m), ID: row.ID}); err != nil {
+			return fmt.Errorf("end membership: %w", err)
+		}
+		out = Membership{ID: db.NewID(), MerchantID: m, ShopID: shopID, UserID: userID, Role: r, CreatedAt: now}
+		if err := q.InsertMembership(ctx, merchantdb.InsertMembershipParams{ID: out.ID, MerchantID: string(m),
+			ShopID: shopID, UserID: userID, Role: string(r), CreatedAt: now}); err != nil {
+			return fmt.Errorf("insert membership: %w", err)
+		}
+		return s.audit(ctx, tx, m, AuditRecord{Event: AuditStaffRoleChanged, Actor: actor,
+			Detail: map[string]any{"shop_id": shopID, "user_id": userID, "from": string(old), "to": string(r)}})
+	})
+	if err != nil {
+		return Membership{}, fmt.Errorf("change role of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// RemoveShopStaff ends the person's role in shop shopID, audited in the same transaction. Only the owner
+// removes a manager. Their tokens keep working until they expire (15 minutes); their next refresh or
+// sign-in no longer carries the role.
+func (s *Service) RemoveShopStaff(ctx context.Context, m tenant.ID, shopID, userID, actor string, byOwner bool) error {
+	err := s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		q := merchantdb.New(tx)
+		if _, err := loadShop(ctx, q, m, shopID); err != nil {
+			return err
+		}
+		row, err := q.GetLiveMembership(ctx, merchantdb.GetLiveMembershipParams{MerchantID: string(m), ShopID: shopID, UserID: userID})
+		if err != nil {
+			return notFound(err, "staff member")
+		}
+		switch rbac.Role(row.Role) {
+		case rbac.Owner:
+			return apperr.E(apperr.Conflict, "the owner cannot be removed")
+		case rbac.Manager:
+			if !byOwner {
+				return apperr.E(apperr.Forbidden, "only the owner removes a manager")
+			}
+		}
+		if _, err := q.EndMembershipByID(ctx, merchantdb.EndMembershipByIDParams{Now: sql.NullTime{Time: s.now(), Valid: true},
+			MerchantID: string(m), ID: row.ID}); err != nil {
+			return fmt.Errorf("end membership: %w", err)
+		}
+		return s.audit(ctx, tx, m, AuditRecord{Event: AuditStaffRemoved, Actor: actor,
+			Detail: map[string]any{"shop_id": shopID, "user_id": userID, "role": row.Role}})
+	})
+	if err != nil {
+		return fmt.Errorf("remove %s from shop %s: %w", userID, shopID, err)
+	}
+	return nil
 }

@@ -80,24 +80,47 @@ type MerchantPlan struct {
 }
 
 type Shop struct {
-	ID                   string
-	MerchantID           string
-	Name                 string
-	IsDefault            bool
-	BusinessType         string
-	Address              string
-	VatRatePercent       int32
-	PricesIncludeVat     bool
-	ServiceChargePercent int32
-	OpeningHours         string
-	ReceiptHeader        string
-	ReceiptFooter        string
-	BankBin              string
-	BankAccountNumber    string
-	BankAccountName      string
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
-	ArchivedAt           sql.NullTime
+	ID                      string
+	MerchantID              string
+	Name                    string
+	IsDefault               bool
+	BusinessType            string
+	Address                 string
+	VatRatePercent          int32
+	PricesIncludeVat        bool
+	ServiceChargePercent    int32
+	OpeningHours            string
+	ReceiptHeader           string
+	ReceiptFooter           string
+	BankBin                 string
+	BankAccountNumber       string
+	BankAccountName         string
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+	ArchivedAt              sql.NullTime
+	RequireRegisteredDevice bool
+}
+
+type ShopDevice struct {
+	ID         string
+	MerchantID string
+	ShopID     string
+	Name       string
+	SecretHash string
+	CreatedBy  string
+	CreatedAt  time.Time
+	LastUsedAt sql.NullTime
+	RevokedAt  sql.NullTime
+}
+
+type ShopProviderCredential struct {
+	ShopID     string
+	Provider   string
+	MerchantID string
+	AccountRef string
+	Sealed     string
+	UpdatedBy  string
+	UpdatedAt  time.Time
 }
 
 type ShopStaff struct {

@@ -85,7 +85,7 @@ func (q *Queries) CountLiveShops(ctx context.Context, merchantID string) (int64,
 }
 
 const getShop = `-- name: GetShop :one
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at FROM shops WHERE merchant_id = $1 AND id = $2
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device FROM shops WHERE merchant_id = $1 AND id = $2
 `
 
 type GetShopParams struct {
@@ -115,6 +115,7 @@ func (q *Queries) GetShop(ctx context.Context, arg GetShopParams) (Shop, error) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ArchivedAt,
+		&i.RequireRegisteredDevice,
 	)
 	return i, err
 }
@@ -176,7 +177,7 @@ func (q *Queries) InsertShop(ctx context.Context, arg InsertShopParams) error {
 }
 
 const listAllShopsAfter = `-- name: ListAllShopsAfter :many
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at FROM shops
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device FROM shops
 WHERE merchant_id = $1
   AND (created_at > $2 OR (created_at = $2 AND id > $3))
 ORDER BY created_at, id
@@ -224,6 +225,7 @@ func (q *Queries) ListAllShopsAfter(ctx context.Context, arg ListAllShopsAfterPa
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ArchivedAt,
+			&i.RequireRegisteredDevice,
 		); err != nil {
 			return nil, err
 		}
@@ -239,7 +241,7 @@ func (q *Queries) ListAllShopsAfter(ctx context.Context, arg ListAllShopsAfterPa
 }
 
 const listLiveShopsAfter = `-- name: ListLiveShopsAfter :many
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at FROM shops
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device FROM shops
 WHERE merchant_id = $1 AND archived_at IS NULL
   AND (created_at > $2 OR (created_at = $2 AND id > $3))
 ORDER BY created_at, id
@@ -288,6 +290,7 @@ func (q *Queries) ListLiveShopsAfter(ctx context.Context, arg ListLiveShopsAfter
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ArchivedAt,
+			&i.RequireRegisteredDevice,
 		); err != nil {
 			return nil, err
 		}
@@ -328,26 +331,28 @@ SET name = $1, business_type = $2, address = $3,
     service_charge_percent = $6, opening_hours = $7,
     receipt_header = $8, receipt_footer = $9,
     bank_bin = $10, bank_account_number = $11,
-    bank_account_name = $12, updated_at = $13
-WHERE merchant_id = $14 AND id = $15 AND archived_at IS NULL
+    bank_account_name = $12,
+    require_registered_device = $13, updated_at = $14
+WHERE merchant_id = $15 AND id = $16 AND archived_at IS NULL
 `
 
 type UpdateShopSettingsParams struct {
-	Name                 string
-	BusinessType         string
-	Address              string
-	VatRatePercent       int32
-	PricesIncludeVat     bool
-	ServiceChargePercent int32
-	OpeningHours         string
-	ReceiptHeader        string
-	ReceiptFooter        string
-	BankBin              string
-	BankAccountNumber    string
-	BankAccountName      string
-	UpdatedAt            time.Time
-	MerchantID           string
-	ID                   string
+	Name                    string
+	BusinessType            string
+	Address                 string
+	VatRatePercent          int32
+	PricesIncludeVat        bool
+	ServiceChargePercent    int32
+	OpeningHours            string
+	ReceiptHeader           string
+	ReceiptFooter           string
+	BankBin                 string
+	BankAccountNumber       string
+	BankAccountName         string
+	RequireRegisteredDevice bool
+	UpdatedAt               time.Time
+	MerchantID              string
+	ID                      string
 }
 
 func (q *Queries) UpdateShopSettings(ctx context.Context, arg UpdateShopSettingsParams) (int64, error) {
@@ -364,6 +369,7 @@ func (q *Queries) UpdateShopSettings(ctx context.Context, arg UpdateShopSettings
 		arg.BankBin,
 		arg.BankAccountNumber,
 		arg.BankAccountName,
+		arg.RequireRegisteredDevice,
 		arg.UpdatedAt,
 		arg.MerchantID,
 		arg.ID,

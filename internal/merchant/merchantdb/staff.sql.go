@@ -72,6 +72,25 @@ func (q *Queries) EndMembership(ctx context.Context, arg EndMembershipParams) (i
 	return result.RowsAffected()
 }
 
+const endMembershipByID = `-- name: EndMembershipByID :execrows
+UPDATE shop_staff SET ended_at = $1
+WHERE merchant_id = $2 AND id = $3 AND ended_at IS NULL
+`
+
+type EndMembershipByIDParams struct {
+	Now        sql.NullTime
+	MerchantID string
+	ID         string
+}
+
+func (q *Queries) EndMembershipByID(ctx context.Context, arg EndMembershipByIDParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, endMembershipByID, arg.Now, arg.MerchantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const endMerchantMemberships = `-- name: EndMerchantMemberships :exec
 UPDATE shop_staff SET ended_at = $1
 WHERE merchant_id = $2 AND ended_at IS NULL
@@ -101,6 +120,41 @@ type EndShopMembershipsParams struct {
 func (q *Queries) EndShopMemberships(ctx context.Context, arg EndShopMembershipsParams) error {
 	_, err := q.db.ExecContext(ctx, endShopMemberships, arg.Now, arg.MerchantID, arg.ShopID)
 	return err
+}
+
+const getLiveMembership = `-- name: GetLiveMembership :one
+SELECT id, merchant_id, shop_id, user_id, role, created_at FROM shop_staff
+WHERE merchant_id = $1 AND shop_id = $2 AND user_id = $3
+  AND ended_at IS NULL
+`
+
+type GetLiveMembershipParams struct {
+	MerchantID string
+	ShopID     string
+	UserID     string
+}
+
+type GetLiveMembershipRow struct {
+	ID         string
+	MerchantID string
+	ShopID     string
+	UserID     string
+	Role       string
+	CreatedAt  time.Time
+}
+
+func (q *Queries) GetLiveMembership(ctx context.Context, arg GetLiveMembershipParams) (GetLiveMembershipRow, error) {
+	row := q.db.QueryRowContext(ctx, getLiveMembership, arg.MerchantID, arg.ShopID, arg.UserID)
+	var i GetLiveMembershipRow
+	err := row.Scan(
+		&i.ID,
+		&i.MerchantID,
+		&i.ShopID,
+		&i.UserID,
+		&i.Role,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const insertMembership = `-- name: InsertMembership :exec

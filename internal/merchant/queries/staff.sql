@@ -37,3 +37,12 @@ ORDER BY merchant_id, shop_id, role;
 SELECT id, merchant_id, shop_id, user_id, role, created_at FROM shop_staff
 WHERE merchant_id = sqlc.arg(merchant_id) AND shop_id = sqlc.arg(shop_id) AND ended_at IS NULL
 ORDER BY created_at, id;
+
+-- name: GetLiveMembership :one
+SELECT id, merchant_id, shop_id, user_id, role, created_at FROM shop_staff
+WHERE merchant_id = sqlc.arg(merchant_id) AND shop_id = sqlc.arg(shop_id) AND user_id = sqlc.arg(user_id)
+  AND ended_at IS NULL;
+
+-- name: EndMembershipByID :execrows
+UPDATE shop_staff SET ended_at = sqlc.arg(now)
+WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND ended_at IS NULL;
