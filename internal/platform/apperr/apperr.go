@@ -59,6 +59,9 @@ type Error struct {
 	Message string
 	Fields  []FieldError
 	Err     error
+	// Current is, for a Conflict on a versioned resource, the resource as it is now: the caller merges its
+	// change into it instead of fetching it again. Nil otherwise.
+	Current any
 }
 
 // Error returns the message followed by the cause's text; it is for logs, not for callers (use Message).
@@ -116,6 +119,21 @@ func Fields(err error) []FieldError {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Fields
+	}
+	return nil
+}
+
+// Stale is the Conflict of a write made against an old version of a resource; current is the resource as
+// it is now, sent back with the error.
+func Stale(message string, current any) *Error {
+	return &Error{Kind: Conflict, Message: message, Current: current}
+}
+
+// CurrentOf returns the current resource a Conflict carries, or nil.
+func CurrentOf(err error) any {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Current
 	}
 	return nil
 }

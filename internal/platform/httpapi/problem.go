@@ -30,6 +30,7 @@ type Problem struct {
 	Detail   string         `json:"detail,omitempty" doc:"What went wrong with this request."`
 	Instance string         `json:"instance,omitempty" doc:"A URI reference identifying this occurrence."`
 	Errors   []ProblemField `json:"errors,omitempty" doc:"The fields of the request that are wrong, if any."`
+	Current  any            `json:"current,omitempty" doc:"On a 409 for a stale version: the resource as it is now."`
 
 	// headers are sent with the problem (Retry-After, WWW-Authenticate); never part of the body.
 	headers http.Header
@@ -112,6 +113,7 @@ func problemFor(ctx context.Context, err error) *Problem {
 		for _, f := range apperr.Fields(err) {
 			p.Errors = append(p.Errors, ProblemField{Location: f.Field, Message: f.Message})
 		}
+		p.Current = apperr.CurrentOf(err)
 		if kind == apperr.Unavailable {
 			logFrom(ctx).LogAttrs(ctx, slog.LevelWarn, "dependency unavailable",
 				slog.String("request_id", RequestID(ctx)), slog.String("error", err.Error()))

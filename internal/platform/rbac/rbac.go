@@ -90,6 +90,15 @@ const (
 	// FileRead, FileWrite: the merchant's uploaded files (product images, documents).
 	FileRead  Permission = "file.read"
 	FileWrite Permission = "file.write"
+	// OrderRead, OrderWrite: a shop's orders — opening, adding lines, sending to the kitchen, closing.
+	// OrderVoid: voiding sent lines and cancelling orders with a reason (cashiers up to the shop's threshold is
+	// a later refinement; today the role decides).
+	OrderRead  Permission = "order.read"
+	OrderWrite Permission = "order.write"
+	OrderVoid  Permission = "order.void"
+	// KitchenRead, KitchenWork: the kitchen display — reading tickets, moving them along, recalling them.
+	KitchenRead Permission = "kitchen.read"
+	KitchenWork Permission = "kitchen.work"
 	// PlatformAdmin: the SaaS operator's operations.
 	PlatformAdmin Permission = "platform.admin"
 )
