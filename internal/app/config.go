@@ -52,6 +52,7 @@ type Config struct {
 	RateLimits           RateLimits
 
 	BodyLimitBytes  int64         `env:"GOODGO_BODY_LIMIT_BYTES" envDefault:"1048576"`
+	UploadMaxBytes  int64         `env:"GOODGO_UPLOAD_MAX_BYTES" envDefault:"10485760"`
 	ShutdownTimeout time.Duration `env:"GOODGO_SHUTDOWN_TIMEOUT" envDefault:"30s"`
 
 	VNPayTmnCode      string `env:"GOODGO_VNPAY_TMN_CODE"`

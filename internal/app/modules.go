@@ -3,19 +3,26 @@ package app
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/goodgo/goodgo/internal/catalog"
 	"github.com/goodgo/goodgo/internal/iam"
+	"github.com/goodgo/goodgo/internal/inventory"
+	"github.com/goodgo/goodgo/internal/kitchen"
 	"github.com/goodgo/goodgo/internal/merchant"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/events"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/secretbox"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
+	"github.com/goodgo/goodgo/internal/storage"
 )
 
 // modules is the registry of business modules, in a stable order. Each entry wires one bounded context: its
@@ -29,6 +36,10 @@ func modules() []Module {
 	// replica verifies tokens.
 	accounts := &staffAccounts{}
 	var merchants *merchant.Service
+	var (
+		transferSteps func(k *Kit) []merchant.TransferStep
+		shopChanged   func(k *Kit) func(ctx context.Context, shopID string, ms ...tenant.ID)
+	)
 	merchantService := func(k *Kit) *merchant.Service {
 		if merchants == nil {
 			providerSecrets, err := secretbox.New(k.DeriveKey("merchant-provider-secrets"))
@@ -36,9 +47,65 @@ func modules() []Module {
 				panic(err) // DeriveKey returns 32 bytes, which New always accepts
 			}
 			merchants = merchant.New(k.DB, k.Clock, merchant.Options{Nudge: k.Relay.Nudge, Accounts: accounts,
-				Audit: accounts.audit, Secrets: providerSecrets})
+				Audit: accounts.audit, Secrets: providerSecrets, Transfer: transferSteps(k), ShopChanged: shopChanged(k)})
 		}
 		return merchants
+	}
+	var (
+		catalogs    *catalog.Service
+		inventories *inventory.Service
+		files       *storage.Service
+		kitchens    *kitchen.Service
+	)
+	shops := func(k *Kit) shopDirectory { return shopDirectory{merchantService(k)} }
+	storageService := func(k *Kit) *storage.Service {
+		if files == nil {
+			files = storage.New(k.DB, k.Files, k.Clock, storage.Options{MaxBytes: k.Config.UploadMaxBytes,
+				Nudge: k.Relay.Nudge, Logger: k.Log})
+		}
+		return files
+	}
+	catalogService := func(k *Kit) *catalog.Service {
+		if catalogs == nil {
+			catalogs = catalog.New(k.DB, k.Clock, catalog.Options{Nudge: k.Relay.Nudge, Shops: shops(k),
+				Images: storageService(k), Cache: k.Cache, Log: k.Log})
+		}
+		return catalogs
+	}
+	inventoryService := func(k *Kit) *inventory.Service {
+		if inventories == nil {
+			inventories = inventory.New(k.DB, k.Clock, inventory.Options{Nudge: k.Relay.Nudge, Shops: shops(k),
+				Catalog: catalogService(k)})
+		}
+		return inventories
+	}
+	kitchenService := func(k *Kit) *kitchen.Service {
+		if kitchens == nil {
+			kitchens = kitchen.New(k.DB, k.Clock, kitchen.Options{Nudge: k.Relay.Nudge, Shops: shops(k)})
+		}
+		return kitchens
+	}
+	// A shop transfer runs every module's step whichever modules this replica serves, so that the shop's
+	// data always moves whole; the services are built on demand for it.
+	transferSteps = func(k *Kit) []merchant.TransferStep {
+		return []merchant.TransferStep{
+			{Module: "catalog", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return catalogService(k).CopyForShopTransfer(ctx, tx, mv.ShopID, mv.From, mv.To, mv.IDs)
+			}},
+			{Module: "inventory", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return inventoryService(k).MoveShopStock(ctx, tx, mv.ShopID, mv.From, mv.To, mv.IDs)
+			}},
+			{Module: "kitchen", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return kitchenService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
+			}},
+		}
+	}
+	shopChanged = func(k *Kit) func(ctx context.Context, shopID string, ms ...tenant.ID) {
+		return func(ctx context.Context, shopID string, ms ...tenant.ID) {
+			if err := catalogService(k).ShopChanged(ctx, shopID, ms...); err != nil {
+				k.Log.Warn("menu cache not refreshed after a shop change", "shop_id", shopID, "error", err)
+			}
+		}
 	}
 	return []Module{
 		{
@@ -83,7 +150,116 @@ func modules() []Module {
 				return nil
 			},
 		},
+		{
+			Name:       "storage",
+			Migrations: []migrate.Source{storage.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				svc := storageService(k)
+				if active {
+					svc.Routes(k.API)
+					k.Go("storage-sweep", every(10*time.Minute, func(ctx context.Context) error {
+						_, err := svc.Sweep(ctx, 100)
+						return err
+					}, k.Log))
+				}
+				return nil
+			},
+		},
+		{
+			Name:       "catalog",
+			Requires:   []string{"merchant", "storage"},
+			Migrations: []migrate.Source{catalog.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				if active {
+					catalogService(k).Routes(k.API)
+				}
+				return nil
+			},
+		},
+		{
+			Name:       "inventory",
+			Requires:   []string{"merchant", "catalog"},
+			Migrations: []migrate.Source{inventory.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				svc := inventoryService(k)
+				if !active {
+					return nil
+				}
+				svc.Routes(k.API)
+				consume := events.Consume(k.DB, "inventory", svc.HandleOrderEvent)
+				k.Go("inventory-order-events", func(ctx context.Context) error {
+					sub, err := k.Bus.Subscribe(ctx, "inventory", []string{inventory.OrderSubject}, consume)
+					if err != nil {
+						return err
+					}
+					<-ctx.Done()
+					return sub.Close()
+				})
+				return nil
+			},
+		},
+		{
+			Name:       "kitchen",
+			Requires:   []string{"merchant"},
+			Migrations: []migrate.Source{kitchen.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				if active {
+					kitchenService(k).Routes(k.API)
+				}
+				return nil
+			},
+		},
 	}
+}
+
+// every runs fn at each interval until ctx ends; a failed run is logged and the next one comes anyway.
+func every(interval time.Duration, fn func(context.Context) error, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				if err := fn(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("periodic job failed", "error", err)
+				}
+			}
+		}
+	}
+}
+
+// shopDirectory gives the other modules the merchant module's shops, in the shapes they declare.
+type shopDirectory struct{ svc *merchant.Service }
+
+// CheckShop is nil for a live shop of m (inventory, kitchen).
+func (d shopDirectory) CheckShop(ctx context.Context, m tenant.ID, shopID string) error {
+	_, err := d.svc.LiveShop(ctx, m, shopID)
+	return err
+}
+
+// Shop resolves a live shop of m for the catalog.
+func (d shopDirectory) Shop(ctx context.Context, m tenant.ID, shopID string) (catalog.ShopRef, error) {
+	sh, err := d.svc.LiveShop(ctx, m, shopID)
+	if err != nil {
+		return catalog.ShopRef{}, err
+	}
+	return catalog.ShopRef{ID: sh.ID, MerchantID: m, Name: sh.Name}, nil
+}
+
+// PublicShop resolves a live shop by id alone for the public menu.
+func (d shopDirectory) PublicShop(ctx context.Context, shopID string) (catalog.ShopRef, error) {
+	m, sh, err := d.svc.PublicShop(ctx, shopID)
+	if err != nil {
+		return catalog.ShopRef{}, err
+	}
+	return catalog.ShopRef{ID: sh.ID, MerchantID: m, Name: sh.Name}, nil
+}
+
+// ShopIDs lists m's live shops.
+func (d shopDirectory) ShopIDs(ctx context.Context, m tenant.ID) ([]string, error) {
+	return d.svc.LiveShopIDs(ctx, m)
 }
 
 // shopEvents serves a shop's realtime stream (SSE) to staff who may read the shop: the caller must reach the

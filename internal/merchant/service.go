@@ -36,6 +36,9 @@ type Options struct {
 	Secrets Sealer
 	// Transfer lists the other modules' steps of a shop transfer, in the order they run.
 	Transfer []TransferStep
+	// ShopChanged, if set, is called after a commit that renamed, archived or transferred a shop, with the
+	// merchants concerned (caches of other modules keyed by shop drop it).
+	ShopChanged func(ctx context.Context, shopID string, merchants ...tenant.ID)
 }
 
 // Service runs the module's use cases, each in one transaction of the merchant it concerns.
@@ -47,6 +50,7 @@ type Service struct {
 	auditLog func(ctx context.Context, tx *sql.Tx, m tenant.ID, r AuditRecord) error
 	secrets  Sealer
 	transfer []TransferStep
+	changed  func(ctx context.Context, shopID string, merchants ...tenant.ID)
 }
 
 // New returns the service over d (migrated with Migrations and events.Migrations), telling time with clk.
@@ -55,8 +59,12 @@ func New(d *db.DB, clk clock.Clock, opts Options) *Service {
 	if nudge == nil {
 		nudge = func() {}
 	}
-	return &Service{db: d, clk: clk, nudge: nudge, accounts: opts.Accounts, auditLog: opts.Audit,
-		secrets: opts.Secrets, transfer: opts.Transfer}
+	s := &Service{db: d, clk: clk, nudge: nudge, accounts: opts.Accounts, auditLog: opts.Audit,
+		secrets: opts.Secrets, transfer: opts.Transfer, changed: opts.ShopChanged}
+	if s.changed == nil {
+		s.changed = func(context.Context, string, ...tenant.ID) {}
+	}
+	return s
 }
 
 // now is the current time as stored: UTC, to the microsecond (PostgreSQL's precision), so values read back
@@ -497,7 +505,11 @@ func (s *Service) UpdateShop(ctx context.Context, m tenant.ID, id string, p Shop
 		out = sh
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return Shop{}, err
+	}
+	s.changed(ctx, id, m)
+	return out, nil
 }
 
 // ArchiveShop archives shop id: its QR tokens stop resolving and its staff memberships end. The default shop
@@ -545,6 +557,7 @@ func (s *Service) ArchiveShop(ctx context.Context, m tenant.ID, id string) (Shop
 	}
 	if wrote {
 		s.nudge()
+		s.changed(ctx, id, m)
 	}
 	return out, nil
 }
@@ -598,4 +611,49 @@ func setIf[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
 	}
+}
+
+// LiveShop returns shop id of merchant m if it is live; another merchant's or an archived shop is
+// apperr.NotFound (what the other modules' shop checks want).
+func (s *Service) LiveShop(ctx context.Context, m tenant.ID, id string) (Shop, error) {
+	sh, err := s.Shop(ctx, m, id)
+	if err != nil {
+		return Shop{}, err
+	}
+	if sh.ArchivedAt != nil {
+		return Shop{}, apperr.E(apperr.NotFound, "shop not found")
+	}
+	return sh, nil
+}
+
+// LiveShopIDs lists merchant m's live shops, oldest first.
+func (s *Service) LiveShopIDs(ctx context.Context, m tenant.ID) ([]string, error) {
+	var out []string
+	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+		var err error
+		out, err = merchantdb.New(tx).ListLiveShopIDs(ctx, string(m))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list shops of %s: %w", m, err)
+	}
+	return out, nil
+}
+
+// PublicShop resolves a live shop by id alone, with its merchant, for what customers reach without an
+// account (the public menu). It is a cross-tenant read: db.WithSystemTx on shops.
+func (s *Service) PublicShop(ctx context.Context, id string) (tenant.ID, Shop, error) {
+	var row merchantdb.Shop
+	err := s.db.WithSystemTx(ctx, "resolve a shop for its public menu", func(tx *sql.Tx) error {
+		var err error
+		row, err = merchantdb.New(tx).GetShopAnyMerchant(ctx, id)
+		return err
+	})
+	if err != nil {
+		return "", Shop{}, notFound(err, "shop")
+	}
+	if row.ArchivedAt.Valid {
+		return "", Shop{}, apperr.E(apperr.NotFound, "shop not found")
+	}
+	return tenant.ID(row.MerchantID), shopFromRow(row), nil
 }

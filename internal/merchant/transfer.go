@@ -143,6 +143,7 @@ func (s *Service) TransferShop(ctx context.Context, from tenant.ID, shopID strin
 		return Shop{}, fmt.Errorf("transfer shop %s: %w", shopID, err)
 	}
 	s.nudge()
+	s.changed(ctx, shopID, from, to)
 	return out, nil
 }
 

@@ -120,6 +120,38 @@ func (q *Queries) GetShop(ctx context.Context, arg GetShopParams) (Shop, error) 
 	return i, err
 }
 
+const getShopAnyMerchant = `-- name: GetShopAnyMerchant :one
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device FROM shops WHERE id = $1
+`
+
+// GetShopAnyMerchant reads a shop by id alone; it runs only inside db.WithSystemTx (PublicShop).
+func (q *Queries) GetShopAnyMerchant(ctx context.Context, id string) (Shop, error) {
+	row := q.db.QueryRowContext(ctx, getShopAnyMerchant, id)
+	var i Shop
+	err := row.Scan(
+		&i.ID,
+		&i.MerchantID,
+		&i.Name,
+		&i.IsDefault,
+		&i.BusinessType,
+		&i.Address,
+		&i.VatRatePercent,
+		&i.PricesIncludeVat,
+		&i.ServiceChargePercent,
+		&i.OpeningHours,
+		&i.ReceiptHeader,
+		&i.ReceiptFooter,
+		&i.BankBin,
+		&i.BankAccountNumber,
+		&i.BankAccountName,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ArchivedAt,
+		&i.RequireRegisteredDevice,
+	)
+	return i, err
+}
+
 const insertShop = `-- name: InsertShop :exec
 
 INSERT INTO shops (
@@ -230,6 +262,33 @@ func (q *Queries) ListAllShopsAfter(ctx context.Context, arg ListAllShopsAfterPa
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listLiveShopIDs = `-- name: ListLiveShopIDs :many
+SELECT id FROM shops WHERE merchant_id = $1 AND archived_at IS NULL ORDER BY created_at, id
+`
+
+func (q *Queries) ListLiveShopIDs(ctx context.Context, merchantID string) ([]string, error) {
+	rows, err := q.db.QueryContext(ctx, listLiveShopIDs, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err

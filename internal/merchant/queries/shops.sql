@@ -64,3 +64,10 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND archived_at 
 -- name: ArchiveMerchantShops :execrows
 UPDATE shops SET updated_at = sqlc.arg(now), archived_at = sqlc.arg(now), is_default = FALSE
 WHERE merchant_id = sqlc.arg(merchant_id) AND archived_at IS NULL;
+
+-- name: GetShopAnyMerchant :one
+-- GetShopAnyMerchant reads a shop by id alone; it runs only inside db.WithSystemTx (PublicShop).
+SELECT * FROM shops WHERE id = sqlc.arg(id);
+
+-- name: ListLiveShopIDs :many
+SELECT id FROM shops WHERE merchant_id = sqlc.arg(merchant_id) AND archived_at IS NULL ORDER BY created_at, id;

@@ -125,6 +125,11 @@ var table = map[Permission][]Role{
 	StockManage:      {Owner, Manager},
 	FileRead:         {Owner, Manager, Cashier, Waiter, Kitchen},
 	FileWrite:        {Owner, Manager},
+	OrderRead:        {Owner, Manager, Cashier, Waiter, Kitchen},
+	OrderWrite:       {Owner, Manager, Cashier, Waiter},
+	OrderVoid:        {Owner, Manager, Cashier},
+	KitchenRead:      {Owner, Manager, Cashier, Waiter, Kitchen},
+	KitchenWork:      {Owner, Manager, Waiter, Kitchen},
 	PlatformAdmin:    {Admin},
 }
 
