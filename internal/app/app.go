@@ -364,6 +364,15 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Demo {
+		logins, err := a.seedDemo()
+		if err != nil {
+			_ = a.Close(ctx)
+			return fmt.Errorf("demo data: %w", err)
+		}
+		log.Info("demo data ready", "owner", demoEmail, "logins_file", filepath.Join(cfg.DataDir, demoFile))
+		fmt.Fprintf(os.Stdout, "\n%s\nOpen %s\n\n", logins, cfg.PublicURL)
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		_ = a.Close(ctx)
