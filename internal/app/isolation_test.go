@@ -2,8 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
-	"database/sql"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -15,17 +13,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goodgo/goodgo/internal/kitchen"
-	"github.com/goodgo/goodgo/internal/platform/clock"
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
-	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
 // isolationWorld is merchant A's data, made through the API by A's owner, and merchant B's owner.
 type isolationWorld struct {
 	base     string
-	dbConfig db.Config
 	ownerA   string
 	ownerB   string
 	ids      map[string]string // path parameter name → one of A's ids
@@ -42,8 +36,8 @@ func (w *isolationWorld) must(t *testing.T, method, path, token string, body any
 	return out
 }
 
-func newIsolationWorld(t *testing.T, base string, cfg Config) *isolationWorld {
-	w := &isolationWorld{base: base, ids: map[string]string{}, dbConfig: cfg.database()}
+func newIsolationWorld(t *testing.T, base string) *isolationWorld {
+	w := &isolationWorld{base: base, ids: map[string]string{}}
 	signUp := func(email, merchant string) string {
 		r := w.must(t, "POST", "/api/v1/auth/register", "", map[string]string{"email": email,
 			"password": "Quán ăn ngon 2026", "full_name": "Chủ quán", "merchant_name": merchant}, 201)
@@ -81,9 +75,15 @@ func newIsolationWorld(t *testing.T, base string, cfg Config) *isolationWorld {
 	w.ids["stock_item_id"] = w.must(t, "POST", sp+"/stock-items", a, map[string]any{"name": "Cà phê hạt A", "unit": "g",
 		"reorder_level": 500}, 201)["stock_item_id"].(string)
 	w.ids["file_id"] = uploadPNG(t, base, a)
-	w.ids["ticket_id"] = w.ticket(t)
+	w.ids["order_id"] = w.must(t, "POST", sp+"/orders", a, map[string]any{"type": "dine_in", "table_id": w.ids["table_id"],
+		"guests": 2}, 201)["id"].(string)
+	withLine := w.must(t, "POST", "/api/v1/orders/"+w.ids["order_id"]+"/lines", a, map[string]any{"product_id": w.ids["product_id"],
+		"quantity": 2, "modifier_option_ids": []string{w.ids["option_id"]}, "note": "ít đá A"}, 201)
+	w.ids["line_id"] = withLine["lines"].([]any)[0].(map[string]any)["id"].(string)
+	submitted := w.must(t, "POST", "/api/v1/orders/"+w.ids["order_id"]+"/submit", a, nil, 200)
+	w.ids["ticket_id"] = submitted["tickets"].([]any)[0].(map[string]any)["id"].(string)
 	w.secretOf = append(w.secretOf, w.ids["category_id"], w.ids["group_id"], w.ids["option_id"], w.ids["product_id"],
-		w.ids["stock_item_id"], w.ids["file_id"], w.ids["ticket_id"], "Đồ uống A", "Mức đường A", "Cà phê A", "Cà phê hạt A")
+		w.ids["stock_item_id"], w.ids["file_id"], w.ids["ticket_id"], w.ids["order_id"], w.ids["line_id"], "ít đá A", "Đồ uống A", "Mức đường A", "Cà phê A", "Cà phê hạt A")
 
 	w.secretOf = append(w.secretOf, w.ids["shop_id"], w.ids["area_id"], w.ids["table_id"], w.ids["room_id"], w.ids["user_id"],
 		w.ids["device_id"], table["qr_token"].(string), room["qr_token"].(string), device["device_secret"].(string),
@@ -116,42 +116,13 @@ func newIsolationWorld(t *testing.T, base string, cfg Config) *isolationWorld {
 		"update-inventory-settings":  map[string]any{"deduct_on": "paid"},
 		"set-kitchen-ticket-status":  map[string]any{"status": "preparing"},
 		"add-stock-unit":             map[string]any{"name": "thùng", "factor": 24},
+		"open-order":                 map[string]any{"type": "takeaway"},
+		"add-order-line":             map[string]any{"product_id": w.ids["product_id"], "quantity": 1},
+		"update-order-line":          map[string]any{"quantity": 3},
+		"void-order-line":            map[string]any{"reason": "khách đổi món"},
+		"cancel-order":               map[string]any{"reason": "khách về"},
 	}
 	return w
-}
-
-// ticket makes a kitchen ticket of merchant A's shop directly through the kitchen module (the order module
-// that sends lines to the kitchen comes later) and returns its id.
-func (w *isolationWorld) ticket(t *testing.T) string {
-	t.Helper()
-	var me struct {
-		Merchant struct {
-			ID string `json:"id"`
-		} `json:"merchant"`
-	}
-	if code := call(t, "GET", w.base+"/api/v1/me", w.ownerA, nil, &me); code != 200 {
-		t.Fatalf("me: %d", code)
-	}
-	d, err := db.Open(context.Background(), w.dbConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	m := tenant.ID(me.Merchant.ID)
-	var id string
-	err = d.WithTx(context.Background(), m, func(tx *sql.Tx) error {
-		ts, err := kitchen.New(d, clock.System{}, kitchen.Options{}).CreateTickets(context.Background(), tx, m, kitchen.Batch{
-			ShopID: w.ids["shop_id"], OrderID: "order-1", Label: "B1",
-			Lines: []kitchen.BatchLine{{TicketLine: kitchen.TicketLine{OrderLineID: "line-1", Name: "Cà phê A", Quantity: 1}, Station: "bar"}}})
-		if err == nil {
-			id = ts[0].ID
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 type apiOperation struct {
@@ -240,7 +211,7 @@ func TestEveryRouteHidesAnotherMerchantsData(t *testing.T) {
 				cfg.DatabaseURL = dbtest.URL(t, db.Postgres)
 			}
 			base, _ := start(t, cfg, modules())
-			w := newIsolationWorld(t, base, cfg)
+			w := newIsolationWorld(t, base)
 			checked := 0
 			for _, op := range apiOperations(t, base) {
 				if !op.secured {
@@ -313,10 +284,13 @@ func TestShopTransferAndStaffChangesAreAudited(t *testing.T) {
 				cfg.DatabaseURL = dbtest.URL(t, db.Postgres)
 			}
 			base, _ := start(t, cfg, modules())
-			w := newIsolationWorld(t, base, cfg)
+			w := newIsolationWorld(t, base)
 			sp := "/api/v1/shops/" + w.ids["shop_id"]
 			w.must(t, "PATCH", sp+"/staff/"+w.ids["user_id"], w.ownerA, map[string]any{"role": "waiter"}, 200)
 			merchantB := w.must(t, "GET", "/api/v1/me", w.ownerB, nil, 200)["merchant"].(map[string]any)["id"].(string)
+			// An open order blocks the transfer; once it is cancelled the shop moves.
+			w.must(t, "POST", sp+"/transfer", w.ownerA, map[string]any{"to_merchant_id": merchantB}, 409)
+			w.must(t, "POST", "/api/v1/orders/"+w.ids["order_id"]+"/cancel", w.ownerA, map[string]any{"reason": "đóng cửa"}, 200)
 			moved := w.must(t, "POST", sp+"/transfer", w.ownerA, map[string]any{"to_merchant_id": merchantB}, 200)
 			if moved["is_default"] != true {
 				t.Errorf("B had no shop, so the moved shop is its default: %v", moved)

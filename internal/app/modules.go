@@ -15,6 +15,7 @@ import (
 	"github.com/goodgo/goodgo/internal/inventory"
 	"github.com/goodgo/goodgo/internal/kitchen"
 	"github.com/goodgo/goodgo/internal/merchant"
+	"github.com/goodgo/goodgo/internal/order"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/events"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
@@ -56,6 +57,7 @@ func modules() []Module {
 		inventories *inventory.Service
 		files       *storage.Service
 		kitchens    *kitchen.Service
+		orders      *order.Service
 	)
 	shops := func(k *Kit) shopDirectory { return shopDirectory{merchantService(k)} }
 	storageService := func(k *Kit) *storage.Service {
@@ -85,10 +87,22 @@ func modules() []Module {
 		}
 		return kitchens
 	}
+	orderService := func(k *Kit) *order.Service {
+		if orders == nil {
+			orders = order.New(k.DB, k.Clock, order.Options{Nudge: k.Relay.Nudge, Catalog: orderCatalog{catalogService(k)},
+				Shops: shops(k), Kitchen: orderKitchen{kitchenService(k)}})
+		}
+		return orders
+	}
 	// A shop transfer runs every module's step whichever modules this replica serves, so that the shop's
 	// data always moves whole; the services are built on demand for it.
 	transferSteps = func(k *Kit) []merchant.TransferStep {
 		return []merchant.TransferStep{
+			{Module: "order", Check: func(ctx context.Context, tx *sql.Tx, mv merchant.ShopMove) error {
+				return orderService(k).CheckShopTransfer(ctx, tx, mv.ShopID, mv.From)
+			}, Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return orderService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
+			}},
 			{Module: "catalog", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return catalogService(k).CopyForShopTransfer(ctx, tx, mv.ShopID, mv.From, mv.To, mv.IDs)
 			}},
@@ -199,6 +213,17 @@ func modules() []Module {
 			},
 		},
 		{
+			Name:       "order",
+			Requires:   []string{"merchant", "catalog", "kitchen"},
+			Migrations: []migrate.Source{order.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				if active {
+					orderService(k).Routes(k.API)
+				}
+				return nil
+			},
+		},
+		{
 			Name:       "kitchen",
 			Requires:   []string{"merchant"},
 			Migrations: []migrate.Source{kitchen.Migrations},
@@ -255,6 +280,89 @@ func (d shopDirectory) PublicShop(ctx context.Context, shopID string) (catalog.S
 		return catalog.ShopRef{}, err
 	}
 	return catalog.ShopRef{ID: sh.ID, MerchantID: m, Name: sh.Name}, nil
+}
+
+// Terms gives the order module a live shop's pricing terms.
+func (d shopDirectory) Terms(ctx context.Context, m tenant.ID, shopID string) (order.Terms, error) {
+	sh, err := d.svc.LiveShop(ctx, m, shopID)
+	if err != nil {
+		return order.Terms{}, err
+	}
+	return order.Terms{VATRatePercent: sh.VATRatePercent, PricesIncludeVAT: sh.PricesIncludeVAT,
+		ServiceChargePercent: sh.ServiceChargePercent}, nil
+}
+
+// PlaceName names a live table or room of the shop for the order module.
+func (d shopDirectory) PlaceName(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (string, error) {
+	f, err := d.svc.Floor(ctx, m, shopID)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range f.Areas {
+		for _, t := range a.Tables {
+			if tableID != "" && t.ID == tableID {
+				return t.Name, nil
+			}
+		}
+	}
+	for _, r := range f.Rooms {
+		if roomID != "" && r.ID == roomID {
+			return r.Name, nil
+		}
+	}
+	return "", apperr.E(apperr.NotFound, "no such table or room")
+}
+
+// orderCatalog prices order lines with the catalog.
+type orderCatalog struct{ svc *catalog.Service }
+
+func (c orderCatalog) PriceLines(ctx context.Context, m tenant.ID, shopID string, lines []order.LineRequest) ([]order.PricedLine, error) {
+	req := make([]catalog.LineRequest, len(lines))
+	for i, l := range lines {
+		req[i] = catalog.LineRequest{ProductID: l.ProductID, VariantID: l.VariantID, Quantity: l.Quantity, ModifierOptionIDs: l.ModifierOptionIDs}
+	}
+	priced, err := c.svc.PriceLines(ctx, m, shopID, req)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]order.PricedLine, len(priced))
+	for i, p := range priced {
+		out[i] = order.PricedLine{ProductID: p.ProductID, VariantID: p.VariantID, Name: p.Name, VariantName: p.VariantName,
+			CategoryID: p.CategoryID, Station: p.Station, TaxClass: p.TaxClass, UnitPrice: p.UnitPrice}
+		for _, mod := range p.Modifiers {
+			out[i].Modifiers = append(out[i].Modifiers, order.LineModifier{OptionID: mod.OptionID, Group: mod.GroupName,
+				Name: mod.Name, PriceDelta: mod.PriceDelta})
+		}
+		for _, c := range p.Components {
+			out[i].Components = append(out[i].Components, order.ComboComponent{ProductID: c.ProductID, Name: c.Name,
+				Station: c.Station, Quantity: c.Quantity})
+		}
+	}
+	return out, nil
+}
+
+// orderKitchen sends order lines to the kitchen inside the order's transaction.
+type orderKitchen struct{ svc *kitchen.Service }
+
+func (k orderKitchen) CreateTickets(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID, orderID, label string, lines []order.TicketLine) ([]order.SentTicket, error) {
+	b := kitchen.Batch{ShopID: shopID, OrderID: orderID, Label: label}
+	for _, l := range lines {
+		b.Lines = append(b.Lines, kitchen.BatchLine{Station: l.Station, Void: l.Void, TicketLine: kitchen.TicketLine{
+			OrderLineID: l.OrderLineID, Name: l.Name, Quantity: l.Quantity, Modifiers: l.Modifiers, Note: l.Note, Seat: l.Seat, Course: l.Course}})
+	}
+	tickets, err := k.svc.CreateTickets(ctx, tx, m, b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]order.SentTicket, len(tickets))
+	for i, t := range tickets {
+		out[i] = order.SentTicket{ID: t.ID, Station: t.Station, Kind: string(t.Kind), Status: string(t.Status)}
+		for _, l := range t.Lines {
+			out[i].Lines = append(out[i].Lines, order.SentTicketLine{OrderLineID: l.OrderLineID, Name: l.Name, Quantity: l.Quantity,
+				Modifiers: l.Modifiers, Note: l.Note})
+		}
+	}
+	return out, nil
 }
 
 // ShopIDs lists m's live shops.

@@ -1,0 +1,254 @@
+package order
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/rbac"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
+)
+
+// Routes registers the order operations. Routes under /orders/{order_id} carry no shop in their path: the
+// change loads the order and checks that the caller may act in its shop (404 otherwise). Every mutation
+// accepts an Idempotency-Key (the platform middleware replays the first answer) and an expected_version.
+func (s *Service) Routes(api huma.API) {
+	tags := []string{"Orders"}
+	huma.Register(api, op("open-order", http.MethodPost, "/api/v1/shops/{shop_id}/orders",
+		"Open an order on a table, a karaoke room, or for takeaway (409 when the table already has one)", tags, rbac.OrderWrite, http.StatusCreated),
+		func(ctx context.Context, in *openInput) (*orderOutput, error) {
+			p, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.Open(ctx, m, in.ShopID, OpenInput{Type: Type(in.Body.Type), TableID: in.Body.TableID, RoomID: in.Body.RoomID,
+				Guests: in.Body.Guests, Note: in.Body.Note}, p.UserID)
+			return &orderOutput{Body: o}, err
+		})
+	huma.Register(api, op("list-orders", http.MethodGet, "/api/v1/shops/{shop_id}/orders",
+		"The shop's live orders (or those of one status), oldest first", tags, rbac.OrderRead, 0),
+		func(ctx context.Context, in *listInput) (*orderListOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := s.shops.Terms(ctx, m, in.ShopID); err != nil {
+				return nil, err
+			}
+			out := &orderListOutput{}
+			out.Body.Items, err = s.List(ctx, m, in.ShopID, Status(in.Status))
+			return out, err
+		})
+	huma.Register(api, op("get-order", http.MethodGet, "/api/v1/orders/{order_id}", "An order with its lines, totals and payments",
+		tags, rbac.OrderRead, 0),
+		func(ctx context.Context, in *orderPath) (*orderOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.Get(ctx, m, in.OrderID)
+			if err == nil {
+				err = reach(ctx, rbac.OrderRead)(o.ShopID)
+			}
+			return &orderOutput{Body: o}, err
+		})
+	huma.Register(api, op("add-order-line", http.MethodPost, "/api/v1/orders/{order_id}/lines",
+		"Add a line (priced from the shop's menu); Idempotency-Key makes a retry add it once", tags, rbac.OrderWrite, http.StatusCreated),
+		func(ctx context.Context, in *addLineInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			b := in.Body
+			o, err := s.AddLine(ctx, m, in.OrderID, LineInput{ProductID: b.ProductID, VariantID: b.VariantID, Quantity: b.Quantity,
+				ModifierOptionIDs: b.ModifierOptionIDs, Note: b.Note, Seat: b.Seat, Course: b.Course}, c)
+			return &orderOutput{Body: o}, err
+		})
+	huma.Register(api, op("update-order-line", http.MethodPatch, "/api/v1/orders/{order_id}/lines/{line_id}",
+		"Change a line not yet sent to the kitchen", tags, rbac.OrderWrite, 0),
+		func(ctx context.Context, in *updateLineInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.UpdateLine(ctx, m, in.OrderID, in.LineID, LinePatch{Quantity: in.Body.Quantity, Note: in.Body.Note}, c)
+			return &orderOutput{Body: o}, err
+		})
+	huma.Register(api, op("void-order-line", http.MethodPost, "/api/v1/orders/{order_id}/lines/{line_id}/void",
+		"Void a line with a reason (a sent line goes to the kitchen as a void at the next submit)", tags, rbac.OrderVoid, 0),
+		func(ctx context.Context, in *voidLineInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderVoid, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.VoidLine(ctx, m, in.OrderID, in.LineID, in.Body.Reason, c)
+			return &orderOutput{Body: o}, err
+		})
+	huma.Register(api, op("submit-order", http.MethodPost, "/api/v1/orders/{order_id}/submit",
+		"Send new lines and voids to the kitchen; returns the tickets created (none when nothing is new)", tags, rbac.OrderWrite, 0),
+		func(ctx context.Context, in *versionInput) (*submitOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderWrite, versionOf(in.Body))
+			if err != nil {
+				return nil, err
+			}
+			o, tickets, err := s.Submit(ctx, m, in.OrderID, c)
+			out := &submitOutput{}
+			out.Body.Order, out.Body.Tickets = o, tickets
+			return out, err
+		})
+	huma.Register(api, op("close-order", http.MethodPost, "/api/v1/orders/{order_id}/close",
+		"Close an order with nothing left to pay; its table or room is free again", tags, rbac.OrderWrite, 0),
+		func(ctx context.Context, in *versionInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderWrite, versionOf(in.Body))
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.Close(ctx, m, in.OrderID, c)
+			return &orderOutput{Body: o}, err
+		})
+	huma.Register(api, op("cancel-order", http.MethodPost, "/api/v1/orders/{order_id}/cancel",
+		"Cancel an order nothing was paid on, with a reason; sent lines are withdrawn from the kitchen", tags, rbac.OrderVoid, 0),
+		func(ctx context.Context, in *cancelInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderVoid, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.Cancel(ctx, m, in.OrderID, in.Body.Reason, c)
+			return &orderOutput{Body: o}, err
+		})
+}
+
+type openOrderBody struct {
+	Type    string `json:"type" enum:"dine_in,room,takeaway"`
+	TableID string `json:"table_id,omitempty" maxLength:"64"`
+	RoomID  string `json:"room_id,omitempty" maxLength:"64"`
+	Guests  int    `json:"guests,omitempty" minimum:"0" maximum:"500"`
+	Note    string `json:"note,omitempty" maxLength:"500"`
+}
+
+type openInput struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	Body   openOrderBody
+}
+
+type listInput struct {
+	ShopID string `path:"shop_id" maxLength:"64"`
+	Status string `query:"status" enum:"open,ordering,served,billing,paid,closed,cancelled" doc:"One status; the live ones when empty."`
+}
+
+type orderPath struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+}
+
+type addOrderLineBody struct {
+	ProductID         string   `json:"product_id" minLength:"1" maxLength:"64"`
+	VariantID         string   `json:"variant_id,omitempty" maxLength:"64"`
+	Quantity          int      `json:"quantity" minimum:"1" maximum:"999"`
+	ModifierOptionIDs []string `json:"modifier_option_ids,omitempty" maxItems:"50"`
+	Note              string   `json:"note,omitempty" maxLength:"200"`
+	Seat              int      `json:"seat,omitempty" minimum:"0" maximum:"100"`
+	Course            int      `json:"course,omitempty" minimum:"0" maximum:"10"`
+	ExpectedVersion   int64    `json:"expected_version,omitempty" minimum:"0" doc:"Refuse (409 with the current order) unless the order is at this version."`
+}
+
+type addLineInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Body    addOrderLineBody
+}
+
+type updateOrderLineBody struct {
+	Quantity        *int    `json:"quantity,omitempty" minimum:"1" maximum:"999"`
+	Note            *string `json:"note,omitempty" maxLength:"200"`
+	ExpectedVersion int64   `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type updateLineInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	LineID  string `path:"line_id" maxLength:"64"`
+	Body    updateOrderLineBody
+}
+
+type voidOrderLineBody struct {
+	Reason          string `json:"reason" minLength:"1" maxLength:"200"`
+	ExpectedVersion int64  `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type voidLineInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	LineID  string `path:"line_id" maxLength:"64"`
+	Body    voidOrderLineBody
+}
+
+type orderVersionBody struct {
+	ExpectedVersion int64 `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type versionInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Body    *orderVersionBody
+}
+
+func versionOf(b *orderVersionBody) int64 {
+	if b == nil {
+		return 0
+	}
+	return b.ExpectedVersion
+}
+
+type cancelOrderBody struct {
+	Reason          string `json:"reason" minLength:"1" maxLength:"200"`
+	ExpectedVersion int64  `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type cancelInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Body    cancelOrderBody
+}
+
+type orderOutput struct{ Body Order }
+
+type orderListOutput struct {
+	Body struct {
+		Items []Order `json:"items"`
+	}
+}
+
+type submitOutput struct {
+	Body struct {
+		Order   Order        `json:"order"`
+		Tickets []SentTicket `json:"tickets"`
+	}
+}
+
+func op(id, method, path, summary string, tags []string, perm rbac.Permission, status int) huma.Operation {
+	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags, DefaultStatus: status}
+	rbac.Require(&o, perm)
+	return o
+}
+
+func caller(ctx context.Context) (*httpapi.Principal, tenant.ID, error) {
+	p, ok := httpapi.PrincipalFrom(ctx)
+	if !ok || p.MerchantID == "" {
+		return nil, "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
+	}
+	return p, p.MerchantID, nil
+}
+
+func (s *Service) changeOf(ctx context.Context, perm rbac.Permission, expected int64) (Change, tenant.ID, error) {
+	p, m, err := caller(ctx)
+	if err != nil {
+		return Change{}, "", err
+	}
+	return Change{Actor: p.UserID, ExpectedVersion: expected, Allow: reach(ctx, perm)}, m, nil
+}
+
+// reach returns the check that the caller holds perm in an order's shop.
+func reach(ctx context.Context, perm rbac.Permission) func(shopID string) error {
+	return func(shopID string) error {
+		p, _ := httpapi.PrincipalFrom(ctx)
+		return rbac.CheckShop(p, shopID, perm)
+	}
+}

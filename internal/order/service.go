@@ -1,0 +1,592 @@
+package order
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/goodgo/goodgo/internal/order/orderdb"
+	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/clock"
+	"github.com/goodgo/goodgo/internal/platform/db"
+	"github.com/goodgo/goodgo/internal/platform/money"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
+)
+
+// LineRequest asks the catalog to price one line.
+type LineRequest struct {
+	ProductID         string
+	VariantID         string
+	Quantity          int
+	ModifierOptionIDs []string
+}
+
+// PricedLine is a line as the shop sells it, from the catalog.
+type PricedLine struct {
+	ProductID, VariantID, Name, VariantName, CategoryID, Station, TaxClass string
+	UnitPrice                                                              money.VND
+	Modifiers                                                              []LineModifier
+	Components                                                             []ComboComponent
+}
+
+// Catalog prices lines (the catalog module). Field errors name "lines[0].…"; a sold-out product is a Conflict.
+type Catalog interface {
+	PriceLines(ctx context.Context, m tenant.ID, shopID string, lines []LineRequest) ([]PricedLine, error)
+}
+
+// Shops is what the module needs of the merchant module.
+type Shops interface {
+	// Terms returns a live shop's pricing terms (apperr.NotFound for another merchant's or an archived shop).
+	Terms(ctx context.Context, m tenant.ID, shopID string) (Terms, error)
+	// PlaceName returns the name of a live table (or room) of the shop; apperr.NotFound when there is none.
+	PlaceName(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (string, error)
+}
+
+// TicketLine is a line sent to (or withdrawn from) a kitchen station.
+type TicketLine struct {
+	OrderLineID string
+	Station     string
+	Name        string
+	Quantity    int
+	Modifiers   []string
+	Note        string
+	Seat        int
+	Course      int
+	Void        bool
+}
+
+// SentTicket is a kitchen ticket a submit created, as the submit answer shows it.
+type SentTicket struct {
+	ID      string           `json:"id"`
+	Station string           `json:"station"`
+	Kind    string           `json:"kind" enum:"order,void"`
+	Status  string           `json:"status"`
+	Lines   []SentTicketLine `json:"lines"`
+}
+
+// SentTicketLine is one line of a SentTicket.
+type SentTicketLine struct {
+	OrderLineID string   `json:"order_line_id"`
+	Name        string   `json:"name"`
+	Quantity    int      `json:"quantity"`
+	Modifiers   []string `json:"modifiers"`
+	Note        string   `json:"note"`
+}
+
+// Kitchen creates tickets inside the order's transaction (the kitchen module).
+type Kitchen interface {
+	CreateTickets(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID, orderID, label string, lines []TicketLine) ([]SentTicket, error)
+}
+
+// Options wire a Service.
+type Options struct {
+	Nudge   func()
+	Catalog Catalog
+	Shops   Shops
+	Kitchen Kitchen
+}
+
+// Service runs the module's use cases.
+type Service struct {
+	db      *db.DB
+	clk     clock.Clock
+	nudge   func()
+	catalog Catalog
+	shops   Shops
+	kitchen Kitchen
+}
+
+// New returns the service over d (migrated with Migrations and events.Migrations).
+func New(d *db.DB, clk clock.Clock, opts Options) *Service {
+	nudge := opts.Nudge
+	if nudge == nil {
+		nudge = func() {}
+	}
+	return &Service{db: d, clk: clk, nudge: nudge, catalog: opts.Catalog, shops: opts.Shops, kitchen: opts.Kitchen}
+}
+
+func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Microsecond) }
+
+// ictZone is Vietnam's time: pickup numbers restart each local day.
+var ictZone = time.FixedZone("ICT", 7*3600)
+
+// OpenInput opens an order.
+type OpenInput struct {
+	Type    Type
+	TableID string
+	RoomID  string
+	Guests  int
+	Note    string
+}
+
+// Open opens an order in shop shopID. A table or room already holding a live order is a Conflict; a table or
+// room that is not the shop's is a field error.
+func (s *Service) Open(ctx context.Context, m tenant.ID, shopID string, in OpenInput, actor string) (Order, error) {
+	var f []apperr.FieldError
+	switch in.Type {
+	case DineIn:
+		if in.TableID == "" || in.RoomID != "" {
+			f = append(f, apperr.FieldError{Field: "body.table_id", Message: "a dine-in order needs a table_id (and no room_id)"})
+		}
+	case Room:
+		if in.RoomID == "" || in.TableID != "" {
+			f = append(f, apperr.FieldError{Field: "body.room_id", Message: "a room order needs a room_id (and no table_id)"})
+		}
+	case Takeaway:
+		if in.TableID != "" || in.RoomID != "" {
+			f = append(f, apperr.FieldError{Field: "body.type", Message: "a takeaway order has no table or room"})
+		}
+	default:
+		f = append(f, apperr.FieldError{Field: "body.type", Message: "must be dine_in, room or takeaway"})
+	}
+	if in.Guests < 0 || in.Guests > 500 {
+		f = append(f, apperr.FieldError{Field: "body.guests", Message: "must be 0 to 500"})
+	}
+	if utf8.RuneCountInString(in.Note) > 500 {
+		f = append(f, apperr.FieldError{Field: "body.note", Message: "at most 500 characters"})
+	}
+	if len(f) > 0 {
+		return Order{}, &apperr.Error{Kind: apperr.Invalid, Message: "validation failed", Fields: f}
+	}
+	terms, err := s.shops.Terms(ctx, m, shopID)
+	if err != nil {
+		return Order{}, err
+	}
+	place := ""
+	if in.Type != Takeaway {
+		place, err = s.shops.PlaceName(ctx, m, shopID, in.TableID, in.RoomID)
+		if apperr.KindOf(err) == apperr.NotFound {
+			field := "body.table_id"
+			if in.Type == Room {
+				field = "body.room_id"
+			}
+			return Order{}, apperr.WithField(field, "no such table or room in this shop")
+		}
+		if err != nil {
+			return Order{}, err
+		}
+	}
+	now := s.now()
+	id := db.NewID()
+	err = s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		q := orderdb.New(tx)
+		pickup := int32(0)
+		if in.Type == Takeaway {
+			if pickup, err = q.NextPickupNumber(ctx, orderdb.NextPickupNumberParams{MerchantID: string(m), ShopID: shopID,
+				Day: now.In(ictZone).Format(time.DateOnly)}); err != nil {
+				return fmt.Errorf("pickup number: %w", err)
+			}
+			place = fmt.Sprintf("#%d", pickup)
+		}
+		err := q.InsertOrder(ctx, orderdb.InsertOrderParams{ID: id, MerchantID: string(m), ShopID: shopID, Type: string(in.Type),
+			TableID: in.TableID, RoomID: in.RoomID, PlaceName: place, Guests: int32(in.Guests), PickupNumber: pickup,
+			Note: strings.TrimSpace(in.Note), VatRatePercent: int32(terms.VATRatePercent), PricesIncludeVat: terms.PricesIncludeVAT,
+			ServiceChargePercent: int32(terms.ServiceChargePercent), OpenedBy: actor, OpenedAt: now})
+		if mapped := db.MapError(err); apperr.KindOf(mapped) == apperr.Conflict {
+			return apperr.E(apperr.Conflict, "%s already has an open order", place)
+		} else if err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		o, err := load(ctx, q, m, id)
+		if err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, m, Subject, EventOpened, now, o); err != nil {
+			return err
+		}
+		return s.broadcast(ctx, tx, m, o, now)
+	})
+	if err != nil {
+		return Order{}, fmt.Errorf("open order: %w", err)
+	}
+	s.nudge()
+	return s.Get(ctx, m, id)
+}
+
+// Get returns order id of merchant m.
+func (s *Service) Get(ctx context.Context, m tenant.ID, id string) (Order, error) {
+	var out Order
+	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+		var err error
+		out, err = load(ctx, orderdb.New(tx), m, id)
+		return err
+	})
+	return out, err
+}
+
+// List returns a shop's live orders (or those of one status), oldest first, at most 200.
+func (s *Service) List(ctx context.Context, m tenant.ID, shopID string, status Status) ([]Order, error) {
+	var out []Order
+	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+		q := orderdb.New(tx)
+		rows, err := q.ListShopOrders(ctx, orderdb.ListShopOrdersParams{MerchantID: string(m), ShopID: shopID,
+			Status: string(status), MaxRows: 200})
+		if err != nil {
+			return fmt.Errorf("list orders: %w", err)
+		}
+		for _, r := range rows {
+			lines, err := q.ListLines(ctx, orderdb.ListLinesParams{MerchantID: string(m), OrderID: r.ID})
+			if err != nil {
+				return fmt.Errorf("list lines: %w", err)
+			}
+			o, err := fromRows(r, lines)
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LineInput adds a line.
+type LineInput struct {
+	ProductID         string
+	VariantID         string
+	Quantity          int
+	ModifierOptionIDs []string
+	Note              string
+	Seat              int
+	Course            int
+}
+
+// Change is what every change of an order carries: who makes it, the version it was made against (0: any),
+// and the caller's access check for the order's shop.
+type Change struct {
+	Actor           string
+	ExpectedVersion int64
+	Allow           func(shopID string) error
+}
+
+// AddLine prices a line with the catalog and adds it to an open order.
+func (s *Service) AddLine(ctx context.Context, m tenant.ID, orderID string, in LineInput, c Change) (Order, error) {
+	var f []apperr.FieldError
+	if in.Quantity < 1 || in.Quantity > 999 {
+		f = append(f, apperr.FieldError{Field: "body.quantity", Message: "must be 1 to 999"})
+	}
+	if utf8.RuneCountInString(in.Note) > 200 {
+		f = append(f, apperr.FieldError{Field: "body.note", Message: "at most 200 characters"})
+	}
+	if in.Seat < 0 || in.Seat > 100 || in.Course < 0 || in.Course > 10 {
+		f = append(f, apperr.FieldError{Field: "body.seat", Message: "seat 0 to 100, course 0 to 10"})
+	}
+	if len(f) > 0 {
+		return Order{}, &apperr.Error{Kind: apperr.Invalid, Message: "validation failed", Fields: f}
+	}
+	var priced PricedLine
+	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
+		// Priced inside the change, so the shop is the order's own; a product of another merchant or shop is
+		// the catalog's field error.
+		lines, err := s.catalog.PriceLines(ctx, m, o.ShopID, []LineRequest{{ProductID: in.ProductID, VariantID: in.VariantID,
+			Quantity: in.Quantity, ModifierOptionIDs: in.ModifierOptionIDs}})
+		if err != nil {
+			return relocate(err, "lines[0].", "body.")
+		}
+		priced = lines[0]
+		mods, err := json.Marshal(nonNil(priced.Modifiers))
+		if err != nil {
+			return err
+		}
+		comps, err := json.Marshal(nonNil(priced.Components))
+		if err != nil {
+			return err
+		}
+		return orderdb.New(tx).InsertLine(ctx, orderdb.InsertLineParams{ID: db.NewID(), MerchantID: string(m), OrderID: o.ID,
+			Position: int32(len(o.Lines)), ProductID: priced.ProductID, VariantID: priced.VariantID, Name: priced.Name,
+			VariantName: priced.VariantName, CategoryID: priced.CategoryID, Station: priced.Station, TaxClass: priced.TaxClass,
+			Quantity: int32(in.Quantity), UnitPrice: int64(priced.UnitPrice), Modifiers: string(mods), Components: string(comps),
+			Note: strings.TrimSpace(in.Note), Seat: int32(in.Seat), Course: int32(in.Course), CreatedBy: c.Actor, CreatedAt: now})
+	})
+}
+
+// LinePatch changes a line not yet sent to the kitchen.
+type LinePatch struct {
+	Quantity *int
+	Note     *string
+}
+
+// UpdateLine changes the quantity or note of a line not yet sent; a sent line is a Conflict (void it and add
+// a new one).
+func (s *Service) UpdateLine(ctx context.Context, m tenant.ID, orderID, lineID string, p LinePatch, c Change) (Order, error) {
+	if p.Quantity != nil && (*p.Quantity < 1 || *p.Quantity > 999) {
+		return Order{}, apperr.WithField("body.quantity", "must be 1 to 999")
+	}
+	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
+		l, err := findLine(o, lineID)
+		if err != nil {
+			return err
+		}
+		if l.Status != "new" {
+			return apperr.Stale("this line has gone to the kitchen (or is voided); void it and add a new one", *o)
+		}
+		qty, note := l.Quantity, l.Note
+		if p.Quantity != nil {
+			qty = *p.Quantity
+		}
+		if p.Note != nil {
+			note = strings.TrimSpace(*p.Note)
+		}
+		_, err = orderdb.New(tx).UpdateUnsentLine(ctx, orderdb.UpdateUnsentLineParams{Quantity: int32(qty), Note: note,
+			MerchantID: string(m), ID: lineID})
+		return err
+	})
+}
+
+// VoidLine voids a line with a reason. A line already sent goes to the kitchen as a void at the next submit,
+// and its stock comes back (order.lines_voided).
+func (s *Service) VoidLine(ctx context.Context, m tenant.ID, orderID, lineID, reason string, c Change) (Order, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 200 {
+		return Order{}, apperr.WithField("body.reason", "say why, in at most 200 characters")
+	}
+	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
+		l, err := findLine(o, lineID)
+		if err != nil {
+			return err
+		}
+		if l.Status == "voided" {
+			return apperr.Stale("this line is voided already", *o)
+		}
+		if _, err := orderdb.New(tx).VoidLine(ctx, orderdb.VoidLineParams{Reason: reason, Now: sql.NullTime{Time: now, Valid: true},
+			MerchantID: string(m), ID: lineID}); err != nil {
+			return err
+		}
+		if l.SentAt != nil {
+			return addEvent(ctx, tx, m, Subject, EventLinesVoided, now, linesVoided{OrderID: o.ID, ShopID: o.ShopID,
+				Lines: []voidedLine{{OrderLineID: l.ID}}})
+		}
+		return nil
+	})
+}
+
+// Submit sends the lines not yet sent, and the voids of sent lines, to the kitchen as tickets. Nothing new
+// to send creates nothing (and does not change the order's version).
+func (s *Service) Submit(ctx context.Context, m tenant.ID, orderID string, c Change) (Order, []SentTicket, error) {
+	var tickets []SentTicket
+	o, err := s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
+		var send []TicketLine
+		var submitted []submittedLine
+		q := orderdb.New(tx)
+		for _, l := range o.Lines {
+			switch {
+			case l.Status == "new":
+				send = append(send, kitchenLines(l, false)...)
+				submitted = append(submitted, submittedLine{OrderLineID: l.ID, ProductID: l.ProductID, Quantity: l.Quantity,
+					ModifierOptionIDs: optionIDs(l)})
+				if err := q.MarkLineSent(ctx, orderdb.MarkLineSentParams{Now: sql.NullTime{Time: now, Valid: true}, MerchantID: string(m), ID: l.ID}); err != nil {
+					return err
+				}
+			case l.Status == "voided" && l.SentAt != nil && !l.voidSent:
+				send = append(send, kitchenLines(l, true)...)
+				if err := q.MarkVoidSent(ctx, orderdb.MarkVoidSentParams{MerchantID: string(m), ID: l.ID}); err != nil {
+					return err
+				}
+			}
+		}
+		if len(send) == 0 {
+			return errNothingToSend
+		}
+		var err error
+		if tickets, err = s.kitchen.CreateTickets(ctx, tx, m, o.ShopID, o.ID, o.PlaceName, send); err != nil {
+			return fmt.Errorf("create tickets: %w", err)
+		}
+		if o.Status == StatusOpen {
+			o.Status = StatusOrdering
+		}
+		if len(submitted) > 0 {
+			return addEvent(ctx, tx, m, Subject, EventLinesSubmited, now, linesSubmitted{OrderID: o.ID, ShopID: o.ShopID, Lines: submitted})
+		}
+		return nil
+	})
+	if errors.Is(err, errNothingToSend) {
+		o, err = s.Get(ctx, m, orderID)
+		if err == nil && c.Allow != nil {
+			err = c.Allow(o.ShopID)
+		}
+		return o, []SentTicket{}, err
+	}
+	if tickets == nil {
+		tickets = []SentTicket{}
+	}
+	return o, tickets, err
+}
+
+var errNothingToSend = errors.New("nothing to send")
+
+// Close closes an order with nothing left to pay; its table or room is free again.
+func (s *Service) Close(ctx context.Context, m tenant.ID, orderID string, c Change) (Order, error) {
+	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
+		if o.Totals.AmountDue > 0 {
+			return apperr.Stale(fmt.Sprintf("%s is still due", o.Totals.AmountDue), *o)
+		}
+		o.Status, o.ClosedAt = StatusClosed, &now
+		return addEvent(ctx, tx, m, Subject, EventClosed, now, map[string]any{"order_id": o.ID, "shop_id": o.ShopID})
+	})
+}
+
+// Cancel cancels an order nothing has been paid on, with a reason; its sent lines are withdrawn from the
+// kitchen at once and their stock comes back.
+func (s *Service) Cancel(ctx context.Context, m tenant.ID, orderID, reason string, c Change) (Order, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 200 {
+		return Order{}, apperr.WithField("body.reason", "say why, in at most 200 characters")
+	}
+	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
+		if o.Totals.Paid > 0 {
+			return apperr.Stale("payments were taken on this order; refund them first", *o)
+		}
+		q := orderdb.New(tx)
+		var voids []TicketLine
+		var reversed []voidedLine
+		for _, l := range o.Lines {
+			if l.Status == "voided" && (l.SentAt == nil || l.voidSent) {
+				continue
+			}
+			if l.Status != "voided" {
+				if _, err := q.VoidLine(ctx, orderdb.VoidLineParams{Reason: "order cancelled: " + reason,
+					Now: sql.NullTime{Time: now, Valid: true}, MerchantID: string(m), ID: l.ID}); err != nil {
+					return err
+				}
+			}
+			if l.SentAt != nil {
+				voids = append(voids, kitchenLines(l, true)...)
+				if l.Status != "voided" {
+					reversed = append(reversed, voidedLine{OrderLineID: l.ID})
+				}
+				if err := q.MarkVoidSent(ctx, orderdb.MarkVoidSentParams{MerchantID: string(m), ID: l.ID}); err != nil {
+					return err
+				}
+			}
+		}
+		if len(voids) > 0 {
+			if _, err := s.kitchen.CreateTickets(ctx, tx, m, o.ShopID, o.ID, o.PlaceName, voids); err != nil {
+				return fmt.Errorf("void tickets: %w", err)
+			}
+		}
+		if len(reversed) > 0 {
+			if err := addEvent(ctx, tx, m, Subject, EventLinesVoided, now, linesVoided{OrderID: o.ID, ShopID: o.ShopID, Lines: reversed}); err != nil {
+				return err
+			}
+		}
+		o.Status, o.ClosedAt, o.CancelReason = StatusCancelled, &now, reason
+		return addEvent(ctx, tx, m, Subject, EventCancelled, now, map[string]any{"order_id": o.ID, "shop_id": o.ShopID, "reason": reason})
+	})
+}
+
+// change runs one change of a live order: it bumps the version (refusing a stale expected version with the
+// order as it is now), lets fn change the rows, recomputes the totals from the lines, saves them, and
+// writes order.updated (and table.updated when the table or room frees) for the shop's screens.
+func (s *Service) change(ctx context.Context, m tenant.ID, orderID string, c Change, fn func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error) (Order, error) {
+	var out Order
+	err := s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		q := orderdb.New(tx)
+		now := s.now()
+		version, err := q.BumpOrder(ctx, orderdb.BumpOrderParams{Now: now, MerchantID: string(m), ID: orderID})
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.E(apperr.NotFound, "order not found")
+		}
+		if err != nil {
+			return fmt.Errorf("lock order: %w", err)
+		}
+		o, err := load(ctx, q, m, orderID)
+		if err != nil {
+			return err
+		}
+		if c.Allow != nil {
+			if err := c.Allow(o.ShopID); err != nil {
+				return err
+			}
+		}
+		current := o
+		current.Version = version - 1
+		if c.ExpectedVersion > 0 && c.ExpectedVersion != version-1 {
+			return apperr.Stale(fmt.Sprintf("the order changed (version %d, you sent %d)", version-1, c.ExpectedVersion), current)
+		}
+		if !o.Status.Live() {
+			return apperr.Stale(fmt.Sprintf("the order is %s", o.Status), current)
+		}
+		if err := fn(ctx, tx, &o, now); err != nil {
+			if e := (*apperr.Error)(nil); errors.As(err, &e) && e.Current != nil {
+				e.Current = current
+			}
+			return err
+		}
+		lines, err := q.ListLines(ctx, orderdb.ListLinesParams{MerchantID: string(m), OrderID: orderID})
+		if err != nil {
+			return fmt.Errorf("read lines: %w", err)
+		}
+		if o.Lines, err = linesFromRows(lines); err != nil {
+			return err
+		}
+		o.Totals = computeTotals(o.Lines, o.Terms, o.Totals.Paid)
+		closed := sql.NullTime{}
+		if o.ClosedAt != nil {
+			closed = sql.NullTime{Time: *o.ClosedAt, Valid: true}
+		}
+		if err := q.SaveOrder(ctx, orderdb.SaveOrderParams{Status: string(o.Status), Subtotal: int64(o.Totals.Subtotal),
+			Discount: int64(o.Totals.Discount), ServiceCharge: int64(o.Totals.ServiceCharge), Vat: int64(o.Totals.VAT),
+			Total: int64(o.Totals.Total), Paid: int64(o.Totals.Paid), ClosedAt: closed, CancelReason: o.CancelReason, Now: now,
+			MerchantID: string(m), ID: orderID}); err != nil {
+			return fmt.Errorf("save order: %w", err)
+		}
+		o.Version, o.UpdatedAt = version, now
+		out = o
+		return s.broadcast(ctx, tx, m, o, now)
+	})
+	if err != nil {
+		return Order{}, fmt.Errorf("order %s: %w", orderID, err)
+	}
+	s.nudge()
+	return out, nil
+}
+
+// broadcast writes the order's state for the shop's screens: the order, and its table's or room's state.
+func (s *Service) broadcast(ctx context.Context, tx *sql.Tx, m tenant.ID, o Order, now time.Time) error {
+	if err := addEvent(ctx, tx, m, "shop."+o.ShopID+".orders", EventUpdated, now, o); err != nil {
+		return err
+	}
+	if o.TableID == "" && o.RoomID == "" {
+		return nil
+	}
+	state := map[string]any{"table_id": o.TableID, "room_id": o.RoomID, "order_id": o.ID, "status": "occupied"}
+	switch {
+	case !o.Status.Live():
+		state["status"], state["order_id"] = "free", ""
+	case o.Status == StatusBilling:
+		state["status"] = "billing"
+	}
+	return addEvent(ctx, tx, m, "shop."+o.ShopID+".tables", EventTableUpdated, now, state)
+}
+
+// CheckShopTransfer refuses to move a shop with live orders.
+func (s *Service) CheckShopTransfer(ctx context.Context, tx *sql.Tx, shopID string, from tenant.ID) error {
+	n, err := orderdb.New(tx).CountLiveShopOrders(ctx, orderdb.CountLiveShopOrdersParams{MerchantID: string(from), ShopID: shopID})
+	if err != nil {
+		return fmt.Errorf("count open orders: %w", err)
+	}
+	if n > 0 {
+		return apperr.E(apperr.Conflict, "the shop has %d open order(s); close or cancel them before transferring it", n)
+	}
+	return nil
+}
+
+// MoveShop moves a shop's orders to merchant to, inside a shop transfer's system transaction.
+func (s *Service) MoveShop(ctx context.Context, tx *sql.Tx, shopID string, from, to tenant.ID) error {
+	q := orderdb.New(tx)
+	if err := q.MoveShopOrders(ctx, orderdb.MoveShopOrdersParams{ToMerchantID: string(to), ShopID: shopID, FromMerchantID: string(from)}); err != nil {
+		return fmt.Errorf("move orders: %w", err)
+	}
+	if err := q.MoveShopOrderLines(ctx, orderdb.MoveShopOrderLinesParams{ToMerchantID: string(to), FromMerchantID: string(from), ShopID: shopID}); err != nil {
+		return fmt.Errorf("move order lines: %w", err)
+	}
+	if err := q.MoveShopPickupNumbers(ctx, orderdb.MoveShopPickupNumbersParams{ToMerchantID: string(to), ShopID: shopID, FromMerchantID: string(from)}); err != nil {
+		return fmt.Errorf("move pickup numbers: %w", err)
+	}
+	return nil
+}

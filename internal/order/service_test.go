@@ -1,0 +1,302 @@
+package order_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goodgo/goodgo/internal/order"
+	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/clock"
+	"github.com/goodgo/goodgo/internal/platform/db"
+	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
+	"github.com/goodgo/goodgo/internal/platform/events"
+	"github.com/goodgo/goodgo/internal/platform/migrate"
+	"github.com/goodgo/goodgo/internal/platform/money"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
+)
+
+var sources = []migrate.Source{events.Migrations, order.Migrations}
+
+const (
+	merchantA, merchantB = tenant.ID("merchant-a"), tenant.ID("merchant-b")
+	shop1                = "shop-1"
+)
+
+// fakes: a menu of two products, a floor of one table and one room, and a kitchen that records its tickets.
+type fakeCatalog struct{}
+
+func (fakeCatalog) PriceLines(_ context.Context, m tenant.ID, shopID string, lines []order.LineRequest) ([]order.PricedLine, error) {
+	out := make([]order.PricedLine, len(lines))
+	for i, l := range lines {
+		switch {
+		case m != merchantA || shopID != shop1:
+			return nil, apperr.WithField(fmt.Sprintf("lines[%d].product_id", i), "no such product")
+		case l.ProductID == "pho":
+			out[i] = order.PricedLine{ProductID: "pho", Name: "Phở bò", Station: "kitchen", TaxClass: "standard", UnitPrice: 55000}
+		case l.ProductID == "cafe":
+			out[i] = order.PricedLine{ProductID: "cafe", Name: "Cà phê sữa đá", Station: "bar", TaxClass: "standard", UnitPrice: 29000}
+			if slices.Contains(l.ModifierOptionIDs, "more-milk") {
+				out[i].UnitPrice += 5000
+				out[i].Modifiers = []order.LineModifier{{OptionID: "more-milk", Group: "Sữa", Name: "Thêm sữa", PriceDelta: 5000}}
+			}
+		case l.ProductID == "sold-out":
+			return nil, apperr.E(apperr.Conflict, "Bánh flan is sold out")
+		default:
+			return nil, apperr.WithField(fmt.Sprintf("lines[%d].product_id", i), "no such product")
+		}
+	}
+	return out, nil
+}
+
+type fakeShops struct{}
+
+func (fakeShops) Terms(_ context.Context, m tenant.ID, shopID string) (order.Terms, error) {
+	if m != merchantA || shopID != shop1 {
+		return order.Terms{}, apperr.E(apperr.NotFound, "shop not found")
+	}
+	return order.Terms{VATRatePercent: 8, PricesIncludeVAT: true}, nil
+}
+
+func (fakeShops) PlaceName(_ context.Context, _ tenant.ID, _ string, tableID, roomID string) (string, error) {
+	switch {
+	case tableID == "table-5":
+		return "Bàn 5", nil
+	case roomID == "room-1":
+		return "Phòng 1", nil
+	}
+	return "", apperr.E(apperr.NotFound, "no such table")
+}
+
+type fakeKitchen struct {
+	mu      sync.Mutex
+	batches [][]order.TicketLine
+}
+
+func (k *fakeKitchen) CreateTickets(_ context.Context, tx *sql.Tx, _ tenant.ID, _, _, _ string, lines []order.TicketLine) ([]order.SentTicket, error) {
+	if tx == nil {
+		return nil, fmt.Errorf("tickets must be created in the order's transaction")
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.batches = append(k.batches, lines)
+	return []order.SentTicket{{ID: fmt.Sprint("ticket-", len(k.batches)), Station: lines[0].Station, Kind: "order", Status: "new"}}, nil
+}
+
+func newService(t *testing.T, d *db.DB) (*order.Service, *fakeKitchen) {
+	k := &fakeKitchen{}
+	return order.New(d, clock.NewFake(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC)), order.Options{Catalog: fakeCatalog{},
+		Shops: fakeShops{}, Kitchen: k}), k
+}
+
+func eventsOf(t *testing.T, d *db.DB, typ string) []json.RawMessage {
+	t.Helper()
+	var out []json.RawMessage
+	err := d.ReadTx(context.Background(), merchantA, func(tx *sql.Tx) error {
+		rows, err := tx.Query("SELECT data FROM outbox WHERE merchant_id = $1 AND type = $2 ORDER BY seq", string(merchantA), typ)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				return err
+			}
+			out = append(out, b)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestRestaurantOrderFromTableToKitchenToCancel(t *testing.T) {
+	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
+		svc, k := newService(t, d)
+		ctx := context.Background()
+		o, err := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-5", Guests: 2}, "waiter")
+		if err != nil || o.Status != order.StatusOpen || o.PlaceName != "Bàn 5" || o.Version != 1 {
+			t.Fatalf("open: %+v, %v", o, err)
+		}
+		_, err = svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-5"}, "cashier")
+		if apperr.KindOf(err) != apperr.Conflict {
+			t.Fatalf("second order on the table: %v, want conflict", err)
+		}
+		c := order.Change{Actor: "waiter"}
+		o, err = svc.AddLine(ctx, merchantA, o.ID, order.LineInput{ProductID: "cafe", Quantity: 2, ModifierOptionIDs: []string{"more-milk"}, Note: "ít đá"}, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err = svc.AddLine(ctx, merchantA, o.ID, order.LineInput{ProductID: "pho", Quantity: 1}, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Totals.Total != 2*34000+55000 || o.Totals.VAT != money.VND(68000).MulDiv(8, 108)+money.VND(55000).MulDiv(8, 108) || o.Version != 3 {
+			t.Fatalf("totals after two lines: %+v (version %d)", o.Totals, o.Version)
+		}
+		// Bad input changes nothing.
+		for name, in := range map[string]order.LineInput{
+			"zero quantity":          {ProductID: "pho", Quantity: 0},
+			"negative quantity":      {ProductID: "pho", Quantity: -2},
+			"another shop's product": {ProductID: "ghost", Quantity: 1},
+		} {
+			_, err := svc.AddLine(ctx, merchantA, o.ID, in, c)
+			if apperr.KindOf(err) != apperr.Invalid {
+				t.Errorf("%s: %v, want invalid", name, err)
+			}
+		}
+		_, err = svc.AddLine(ctx, merchantA, o.ID, order.LineInput{ProductID: "sold-out", Quantity: 1}, c)
+		if apperr.KindOf(err) != apperr.Conflict {
+			t.Errorf("sold out: %v", err)
+		}
+		// A stale version is refused with the order as it is now.
+		_, err = svc.AddLine(ctx, merchantA, o.ID, order.LineInput{ProductID: "pho", Quantity: 1}, order.Change{ExpectedVersion: 2})
+		if cur, ok := apperr.CurrentOf(err).(order.Order); apperr.KindOf(err) != apperr.Conflict || !ok || cur.Version != 3 || len(cur.Lines) != 2 {
+			t.Fatalf("stale add: %v (current %+v)", err, apperr.CurrentOf(err))
+		}
+
+		o, tickets, err := svc.Submit(ctx, merchantA, o.ID, c)
+		if err != nil || len(tickets) != 1 || o.Status != order.StatusOrdering || len(k.batches) != 1 || len(k.batches[0]) != 2 {
+			t.Fatalf("submit: %+v %v %v %v", o.Status, tickets, err, k.batches)
+		}
+		if got := k.batches[0][0]; got.Name != "Cà phê sữa đá" || got.Quantity != 2 || got.Station != "bar" ||
+			!slices.Equal(got.Modifiers, []string{"Thêm sữa"}) || got.Note != "ít đá" {
+			t.Errorf("first ticket line: %+v", got)
+		}
+		again, none, err := svc.Submit(ctx, merchantA, o.ID, c)
+		if err != nil || len(none) != 0 || again.Version != o.Version || len(k.batches) != 1 {
+			t.Fatalf("resubmit with nothing new: %d tickets, version %d→%d, %v", len(none), o.Version, again.Version, err)
+		}
+		sent := o.Lines[0]
+		_, err = svc.UpdateLine(ctx, merchantA, o.ID, sent.ID, order.LinePatch{Quantity: ptr(5)}, c)
+		if apperr.KindOf(err) != apperr.Conflict {
+			t.Errorf("changing a sent line: %v", err)
+		}
+		if o, err = svc.VoidLine(ctx, merchantA, o.ID, sent.ID, "khách đổi ý", c); err != nil || o.Totals.Total != 55000 {
+			t.Fatalf("void: %+v, %v", o.Totals, err)
+		}
+		_, tickets, err = svc.Submit(ctx, merchantA, o.ID, c)
+		if err != nil || len(tickets) != 1 || !k.batches[1][0].Void || k.batches[1][0].OrderLineID != sent.ID {
+			t.Fatalf("void submit: %v %v %+v", tickets, err, k.batches)
+		}
+		_, err = svc.Close(ctx, merchantA, o.ID, c)
+		if apperr.KindOf(err) != apperr.Conflict {
+			t.Fatalf("closing with money due: %v", err)
+		}
+		if o, err = svc.Cancel(ctx, merchantA, o.ID, "khách về", c); err != nil || o.Status != order.StatusCancelled {
+			t.Fatalf("cancel: %+v, %v", o, err)
+		}
+		if len(k.batches) != 3 || !k.batches[2][0].Void || k.batches[2][0].Name != "Phở bò" {
+			t.Errorf("cancel withdraws the sent phở from the kitchen: %+v", k.batches)
+		}
+		if _, err := svc.AddLine(ctx, merchantA, o.ID, order.LineInput{ProductID: "pho", Quantity: 1}, c); apperr.KindOf(err) != apperr.Conflict {
+			t.Errorf("adding to a cancelled order: %v", err)
+		}
+		// The table is free again.
+		if _, err := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-5"}, "waiter"); err != nil {
+			t.Errorf("reopen the table: %v", err)
+		}
+		// Stock's contract: each line submitted once, each sent line's void once.
+		var submitted []struct {
+			Lines []struct {
+				OrderLineID       string   `json:"order_line_id"`
+				ProductID         string   `json:"product_id"`
+				Quantity          int      `json:"quantity"`
+				ModifierOptionIDs []string `json:"modifier_option_ids"`
+			} `json:"lines"`
+		}
+		for _, raw := range eventsOf(t, d, order.EventLinesSubmited) {
+			var e struct {
+				Lines []struct {
+					OrderLineID       string   `json:"order_line_id"`
+					ProductID         string   `json:"product_id"`
+					Quantity          int      `json:"quantity"`
+					ModifierOptionIDs []string `json:"modifier_option_ids"`
+				} `json:"lines"`
+			}
+			if err := json.Unmarshal(raw, &e); err != nil {
+				t.Fatal(err)
+			}
+			submitted = append(submitted, e)
+		}
+		if len(submitted) != 1 || len(submitted[0].Lines) != 2 || submitted[0].Lines[0].Quantity != 2 ||
+			!slices.Equal(submitted[0].Lines[0].ModifierOptionIDs, []string{"more-milk"}) {
+			t.Errorf("order.lines_submitted: %+v", submitted)
+		}
+		if voided := eventsOf(t, d, order.EventLinesVoided); len(voided) != 2 {
+			t.Errorf("order.lines_voided events: %d, want the void and the cancel", len(voided))
+		}
+		if _, err := svc.Get(ctx, merchantB, o.ID); apperr.KindOf(err) != apperr.NotFound {
+			t.Errorf("merchant B reads A's order: %v", err)
+		}
+	})
+}
+
+func TestTwoTerminalsAddingAtOnceLoseNothing(t *testing.T) {
+	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
+		svc, _ := newService(t, d)
+		ctx := context.Background()
+		o, err := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.Room, RoomID: "room-1"}, "cashier")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const terminals, each = 4, 6
+		var wg sync.WaitGroup
+		errs := make(chan error, terminals*each)
+		for range terminals {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					_, err := svc.AddLine(ctx, merchantA, o.ID, order.LineInput{ProductID: "cafe", Quantity: 1}, order.Change{Actor: "t"})
+					for apperr.KindOf(err) == apperr.Unavailable { // a serialisation failure: the terminal retries
+						_, err = svc.AddLine(ctx, merchantA, o.ID, order.LineInput{ProductID: "cafe", Quantity: 1}, order.Change{Actor: "t"})
+					}
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := svc.Get(ctx, merchantA, o.ID)
+		if err != nil || len(got.Lines) != terminals*each || got.Version != 1+terminals*each ||
+			got.Totals.Total != money.VND(29000*terminals*each) {
+			t.Fatalf("after concurrent adds: %d lines, version %d, total %d, %v", len(got.Lines), got.Version, got.Totals.Total, err)
+		}
+	})
+}
+
+func TestTakeawayGetsPickupNumbers(t *testing.T) {
+	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
+		svc, _ := newService(t, d)
+		for want := 1; want <= 3; want++ {
+			o, err := svc.Open(context.Background(), merchantA, shop1, order.OpenInput{Type: order.Takeaway}, "cashier")
+			if err != nil || o.PickupNumber != want || o.PlaceName != fmt.Sprintf("#%d", want) {
+				t.Fatalf("takeaway %d: %+v, %v", want, o, err)
+			}
+		}
+		_, err := svc.Open(context.Background(), merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "nope"}, "x")
+		if apperr.KindOf(err) != apperr.Invalid {
+			t.Errorf("unknown table: %v", err)
+		}
+		_, err = svc.Open(context.Background(), merchantB, shop1, order.OpenInput{Type: order.Takeaway}, "x")
+		if apperr.KindOf(err) != apperr.NotFound {
+			t.Errorf("another merchant's shop: %v", err)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
