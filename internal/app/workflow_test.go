@@ -1,0 +1,188 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goodgo/goodgo/internal/platform/db"
+	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
+)
+
+// request sends a JSON request with extra headers and returns the status and raw body.
+func request(t *testing.T, method, url, token string, headers map[string]string, body any) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, url, r)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, raw
+}
+
+// eventually polls check until it holds or the deadline passes: the stock projection follows the order
+// through the outbox and the bus, so the test waits for it the way a screen would.
+func eventually(t *testing.T, what string, check func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		ok, state := check()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(20 * time.Millisecond) // polling interval of a condition with a deadline, not a wait for an effect
+	}
+	t.Fatalf("%s: still %s after 15 s", what, last)
+}
+
+// The restaurant workflow through the real server, on both engines: the owner sets up a menu with a recipe,
+// a cashier and the kitchen sign in with PINs, the kitchen display listens on SSE, two terminals add lines
+// to one order at once (with a retried Idempotency-Key), the order goes to the kitchen, the display gets the
+// ticket and bumps it, stock is deducted through the order events, and a cancel brings the stock back.
+func TestRestaurantWorkflowThroughTheServer(t *testing.T) {
+	for _, dialect := range dbtest.Dialects() {
+		t.Run(string(dialect), func(t *testing.T) {
+			cfg := testConfig(t)
+			if dialect == db.Postgres {
+				cfg.DatabaseURL = dbtest.URL(t, db.Postgres)
+			}
+			base, _ := start(t, cfg, modules())
+			w := &isolationWorld{base: base}
+			owner := w.must(t, "POST", "/api/v1/auth/register", "", map[string]string{"email": "chu@quan.vn",
+				"password": "Quán ăn ngon 2026", "full_name": "Chủ quán", "merchant_name": "Quán Phở"}, 201)["access_token"].(string)
+			shopID := w.must(t, "POST", "/api/v1/shops", owner, map[string]any{"name": "Phở Hà Nội", "business_type": "restaurant",
+				"vat_rate_percent": 8}, 201)["id"].(string)
+			sp := "/api/v1/shops/" + shopID
+			area := w.must(t, "POST", sp+"/areas", owner, map[string]any{"name": "Tầng 1"}, 201)["id"].(string)
+			table := w.must(t, "POST", sp+"/tables", owner, map[string]any{"area_id": area, "name": "Bàn 5", "seats": 4}, 201)["id"].(string)
+			cat := w.must(t, "POST", "/api/v1/categories", owner, map[string]any{"name": "Món chính", "station": "kitchen"}, 201)["id"].(string)
+			pho := w.must(t, "POST", "/api/v1/products", owner, map[string]any{"name": "Phở bò tái", "category_id": cat, "price": 55000}, 201)["id"].(string)
+			noodles := w.must(t, "POST", sp+"/stock-items", owner, map[string]any{"name": "Bánh phở", "unit": "g", "reorder_level": 100}, 201)["stock_item_id"].(string)
+			w.must(t, "POST", sp+"/stock-movements", owner, map[string]any{"stock_item_id": noodles, "kind": "receipt", "quantity": 2, "unit": "kg", "unit_cost": 20}, 201)
+			w.must(t, "PUT", "/api/v1/products/"+pho+"/recipe", owner, map[string]any{"ingredients": []map[string]any{{"stock_item_id": noodles, "quantity": 200}}}, 200)
+			pinLogin := func(name, role, pin string) string {
+				staff := w.must(t, "POST", sp+"/staff", owner, map[string]any{"full_name": name, "role": role, "pin": pin}, 201)["id"].(string)
+				return w.must(t, "POST", "/api/v1/auth/pin-login", "", map[string]any{"shop_id": shopID, "staff_id": staff, "pin": pin}, 200)["access_token"].(string)
+			}
+			cashier, cook := pinLogin("Thu Ngân", "cashier", "2580"), pinLogin("Đầu Bếp", "kitchen", "4826")
+
+			// The kitchen display listens to its station.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", base+sp+"/events?topics=kitchen.kitchen", nil)
+			req.Header.Set("Authorization", "Bearer "+cook)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil || res.StatusCode != 200 {
+				t.Fatalf("KDS stream: %v %v", res, err)
+			}
+			defer res.Body.Close()
+			kds := make(chan string, 16)
+			go func() {
+				sc := bufio.NewScanner(res.Body)
+				var event string
+				for sc.Scan() {
+					line := sc.Text()
+					switch {
+					case strings.HasPrefix(line, "event: "):
+						event = strings.TrimPrefix(line, "event: ")
+					case strings.HasPrefix(line, "data: "):
+						kds <- event + " " + strings.TrimPrefix(line, "data: ")
+					}
+				}
+			}()
+
+			orderID := w.must(t, "POST", sp+"/orders", cashier, map[string]any{"type": "dine_in", "table_id": table, "guests": 3}, 201)["id"].(string)
+			op := "/api/v1/orders/" + orderID
+			// Two terminals add three lines each at once; the cashier's first add is retried with its key.
+			var wg sync.WaitGroup
+			var first []byte
+			for term, token := range map[string]string{"a": cashier, "b": owner} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 3 {
+						key := fmt.Sprintf("%s-%d", term, i)
+						code, body := request(t, "POST", base+op+"/lines", token, map[string]string{"Idempotency-Key": key},
+							map[string]any{"product_id": pho, "quantity": 1, "note": "terminal " + term})
+						if code != 201 {
+							t.Errorf("terminal %s add %d: %d %s", term, i, code, body)
+						}
+						if key == "a-0" {
+							first = body
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			code, replay := request(t, "POST", base+op+"/lines", cashier, map[string]string{"Idempotency-Key": "a-0"},
+				map[string]any{"product_id": pho, "quantity": 1, "note": "terminal a"})
+			if code != 201 || !bytes.Equal(replay, first) {
+				t.Errorf("retried add: %d, same answer %v", code, bytes.Equal(replay, first))
+			}
+			got := w.must(t, "GET", op, cashier, nil, 200)
+			if lines := got["lines"].([]any); len(lines) != 6 {
+				t.Fatalf("%d lines after two terminals added 3 each (and one retry), want 6", len(lines))
+			}
+			if total := got["totals"].(map[string]any)["total"].(float64); total != 6*55000 {
+				t.Errorf("total %v", total)
+			}
+
+			submitted := w.must(t, "POST", op+"/submit", cashier, nil, 200)
+			tickets := submitted["tickets"].([]any)
+			if len(tickets) != 1 || len(tickets[0].(map[string]any)["lines"].([]any)) != 6 {
+				t.Fatalf("tickets: %v", tickets)
+			}
+			ticketID := tickets[0].(map[string]any)["id"].(string)
+			select {
+			case ev := <-kds:
+				if !strings.HasPrefix(ev, "ticket.created ") || !strings.Contains(ev, ticketID) || !strings.Contains(ev, "Bàn 5") {
+					t.Errorf("KDS got %s", ev)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("the kitchen display never got the ticket")
+			}
+			if again := w.must(t, "POST", op+"/submit", cashier, nil, 200)["tickets"].([]any); len(again) != 0 {
+				t.Errorf("resubmitting created %d tickets", len(again))
+			}
+			board := w.must(t, "GET", sp+"/kitchen/tickets?station=kitchen", cook, nil, 200)["items"].([]any)
+			if len(board) != 1 {
+				t.Fatalf("board: %v", board)
+			}
+			if st := w.must(t, "POST", "/api/v1/kitchen/tickets/"+ticketID+"/bump", cook, nil, 200)["status"]; st != "preparing" {
+				t.Errorf("bumped to %v", st)
+			}
+			w.must(t, "POST", "/api/v1/kitchen/tickets/"+ticketID+"/status", cook, map[string]any{"status": "new"}, 422)
+
+			level := func() (bool, string) {
+				stock := w.must(t, "GET", sp+"/stock", owner, nil, 200)["items"].([]any)
+				q := stock[0].(map[string]any)["quantity"]
+				return false, fmt.Sprint(q)
+			}
+			eventually(t, "stock after six phở", func() (bool, string) { _, q := level(); return q == "800", q })
+			w.must(t, "POST", op+"/cancel", cashier, map[string]any{"reason": "khách về"}, 200)
+			eventually(t, "stock after the cancel", func() (bool, string) { _, q := level(); return q == "2000", q })
+		})
+	}
+}
