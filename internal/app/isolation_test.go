@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
@@ -24,6 +25,7 @@ type isolationWorld struct {
 	ownerB   string
 	ids      map[string]string // path parameter name → one of A's ids
 	bodies   map[string]any    // operation id → a body the operation accepts
+	queries  map[string]string // operation id → a query string the operation needs
 	secretOf []string          // values of A that must never appear in B's answers
 }
 
@@ -75,6 +77,13 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 	w.ids["stock_item_id"] = w.must(t, "POST", sp+"/stock-items", a, map[string]any{"name": "Cà phê hạt A", "unit": "g",
 		"reorder_level": 500}, 201)["stock_item_id"].(string)
 	w.ids["file_id"] = uploadPNG(t, base, a)
+	ratePlan := map[string]any{"block_minutes": 15, "minimum_minutes": 60, "bands": []map[string]any{
+		{"day_type": "weekday", "start": "00:00", "end": "18:00", "price_per_hour": 150000},
+		{"day_type": "weekday", "start": "18:00", "end": "24:00", "price_per_hour": 220000}}}
+	w.must(t, "PUT", sp+"/rate-plans/vip", a, ratePlan, 200)
+	w.ids["room_type"] = "vip"
+	w.ids["printer_id"] = w.must(t, "POST", sp+"/printers", a, map[string]any{"name": "Máy in bar A", "kind": "kitchen",
+		"station": "bar", "address": "127.0.0.1:9"}, 201)["id"].(string)
 	w.ids["order_id"] = w.must(t, "POST", sp+"/orders", a, map[string]any{"type": "dine_in", "table_id": w.ids["table_id"],
 		"guests": 2}, 201)["id"].(string)
 	withLine := w.must(t, "POST", "/api/v1/orders/"+w.ids["order_id"]+"/lines", a, map[string]any{"product_id": w.ids["product_id"],
@@ -82,6 +91,19 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 	w.ids["line_id"] = withLine["lines"].([]any)[0].(map[string]any)["id"].(string)
 	submitted := w.must(t, "POST", "/api/v1/orders/"+w.ids["order_id"]+"/submit", a, nil, 200)
 	w.ids["ticket_id"] = submitted["tickets"].([]any)[0].(map[string]any)["id"].(string)
+	jobs := w.must(t, "GET", sp+"/print-jobs", a, nil, 200)["items"].([]any)
+	if len(jobs) != 1 {
+		t.Fatalf("print jobs after the submit: %v, want the bar ticket's", jobs)
+	}
+	w.ids["job_id"] = jobs[0].(map[string]any)["id"].(string)
+	w.secretOf = append(w.secretOf, w.ids["printer_id"], w.ids["job_id"], "Máy in bar A")
+	tomorrow := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Hour)
+	w.ids["booking_id"] = w.must(t, "POST", sp+"/bookings", a, map[string]any{"table_id": w.ids["table_id"],
+		"starts_at": tomorrow, "ends_at": tomorrow.Add(2 * time.Hour), "party_size": 4, "customer_name": "Khách A",
+		"customer_phone": "0901234567"}, 201)["id"].(string)
+	w.secretOf = append(w.secretOf, w.ids["booking_id"], "Khách A", "0901234567")
+	w.queries = map[string]string{"put-holidays": "?year=2026", "import-vietnam-holidays": "?year=2026", "get-booking-availability": "?starts_at=" + tomorrow.Format(time.RFC3339) +
+		"&ends_at=" + tomorrow.Add(time.Hour).Format(time.RFC3339) + "&party_size=2"}
 	w.secretOf = append(w.secretOf, w.ids["category_id"], w.ids["group_id"], w.ids["option_id"], w.ids["product_id"],
 		w.ids["stock_item_id"], w.ids["file_id"], w.ids["ticket_id"], w.ids["order_id"], w.ids["line_id"], "ít đá A", "Đồ uống A", "Mức đường A", "Cà phê A", "Cà phê hạt A")
 
@@ -121,6 +143,14 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"update-order-line":          map[string]any{"quantity": 3},
 		"void-order-line":            map[string]any{"reason": "khách đổi món"},
 		"cancel-order":               map[string]any{"reason": "khách về"},
+		"create-booking": map[string]any{"table_id": w.ids["table_id"], "starts_at": tomorrow.Add(5 * time.Hour),
+			"ends_at": tomorrow.Add(6 * time.Hour), "party_size": 2, "customer_name": "Lạ", "customer_phone": "0912345678"},
+		"update-booking":  map[string]any{"party_size": 3},
+		"create-printer":  map[string]any{"name": "Lạ", "kind": "receipt", "address": "127.0.0.1:9"},
+		"update-printer":  map[string]any{"name": "Đổi"},
+		"put-rate-plan":   ratePlan,
+		"put-holidays":    map[string]any{"dates": []map[string]any{{"date": "2026-12-24", "name": "Giáng sinh"}}},
+		"quote-rate-plan": map[string]any{"starts_at": "2026-11-23T19:00:00+07:00", "ends_at": "2026-11-23T21:10:00+07:00"},
 	}
 	return w
 }
@@ -251,7 +281,7 @@ func TestEveryRouteHidesAnotherMerchantsData(t *testing.T) {
 					continue
 				}
 				var out map[string]any
-				if code := call(t, op.method, base+url, w.ownerB, body, &out); code != http.StatusNotFound {
+				if code := call(t, op.method, base+url+w.queries[op.id], w.ownerB, body, &out); code != http.StatusNotFound {
 					t.Errorf("%s %s as merchant B's owner: %d %v, want 404", op.method, op.path, code, out)
 				}
 				checked++

@@ -10,12 +10,16 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/goodgo/goodgo/internal/booking"
 	"github.com/goodgo/goodgo/internal/catalog"
 	"github.com/goodgo/goodgo/internal/iam"
 	"github.com/goodgo/goodgo/internal/inventory"
 	"github.com/goodgo/goodgo/internal/kitchen"
+	"github.com/goodgo/goodgo/internal/kitchen/escpos"
+	"github.com/goodgo/goodgo/internal/kitchen/printq"
 	"github.com/goodgo/goodgo/internal/merchant"
 	"github.com/goodgo/goodgo/internal/order"
+	"github.com/goodgo/goodgo/internal/order/timebill"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/events"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
@@ -58,6 +62,9 @@ func modules() []Module {
 		files       *storage.Service
 		kitchens    *kitchen.Service
 		orders      *order.Service
+		bookings    *booking.Service
+		printers    *printq.Service
+		rates       *timebill.Service
 	)
 	shops := func(k *Kit) shopDirectory { return shopDirectory{merchantService(k)} }
 	storageService := func(k *Kit) *storage.Service {
@@ -81,9 +88,16 @@ func modules() []Module {
 		}
 		return inventories
 	}
+	printService := func(k *Kit) *printq.Service {
+		if printers == nil {
+			printers = printq.New(k.DB, shops(k), printq.Options{Nudge: k.Relay.Nudge, Clock: k.Clock, Logger: k.Log})
+		}
+		return printers
+	}
 	kitchenService := func(k *Kit) *kitchen.Service {
 		if kitchens == nil {
-			kitchens = kitchen.New(k.DB, k.Clock, kitchen.Options{Nudge: k.Relay.Nudge, Shops: shops(k)})
+			kitchens = kitchen.New(k.DB, k.Clock, kitchen.Options{Nudge: k.Relay.Nudge, Shops: shops(k),
+				Printer: ticketPrinter{printService(k)}})
 		}
 		return kitchens
 	}
@@ -94,6 +108,19 @@ func modules() []Module {
 		}
 		return orders
 	}
+	rateService := func(k *Kit) *timebill.Service {
+		if rates == nil {
+			rates = timebill.New(k.DB, k.Clock, shops(k))
+		}
+		return rates
+	}
+	bookingService := func(k *Kit) *booking.Service {
+		if bookings == nil {
+			bookings = booking.New(k.DB, k.Clock, booking.Options{Nudge: k.Relay.Nudge, Floor: bookingFloor{merchantService(k)},
+				Orders: orderService(k)})
+		}
+		return bookings
+	}
 	// A shop transfer runs every module's step whichever modules this replica serves, so that the shop's
 	// data always moves whole; the services are built on demand for it.
 	transferSteps = func(k *Kit) []merchant.TransferStep {
@@ -103,6 +130,12 @@ func modules() []Module {
 			}, Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return orderService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
 			}},
+			{Module: "timebill", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return rateService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
+			}},
+			{Module: "booking", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return bookingService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To, mv.IDs)
+			}},
 			{Module: "catalog", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return catalogService(k).CopyForShopTransfer(ctx, tx, mv.ShopID, mv.From, mv.To, mv.IDs)
 			}},
@@ -111,6 +144,9 @@ func modules() []Module {
 			}},
 			{Module: "kitchen", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return kitchenService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
+			}},
+			{Module: "printing", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return printService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
 			}},
 		}
 	}
@@ -215,10 +251,22 @@ func modules() []Module {
 		{
 			Name:       "order",
 			Requires:   []string{"merchant", "catalog", "kitchen"},
-			Migrations: []migrate.Source{order.Migrations},
+			Migrations: []migrate.Source{order.Migrations, timebill.Migrations},
 			Init: func(ctx context.Context, k *Kit, active bool) error {
 				if active {
 					orderService(k).Routes(k.API)
+					rateService(k).Routes(k.API)
+				}
+				return nil
+			},
+		},
+		{
+			Name:       "booking",
+			Requires:   []string{"merchant", "order"},
+			Migrations: []migrate.Source{booking.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				if active {
+					bookingService(k).Routes(k.API)
 				}
 				return nil
 			},
@@ -226,10 +274,12 @@ func modules() []Module {
 		{
 			Name:       "kitchen",
 			Requires:   []string{"merchant"},
-			Migrations: []migrate.Source{kitchen.Migrations},
+			Migrations: []migrate.Source{kitchen.Migrations, printq.Migrations},
 			Init: func(ctx context.Context, k *Kit, active bool) error {
 				if active {
 					kitchenService(k).Routes(k.API)
+					printService(k).Routes(k.API)
+					k.Go("print-queue", printService(k).Worker())
 				}
 				return nil
 			},
@@ -311,6 +361,51 @@ func (d shopDirectory) PlaceName(ctx context.Context, m tenant.ID, shopID, table
 		}
 	}
 	return "", apperr.E(apperr.NotFound, "no such table or room")
+}
+
+// bookingFloor gives the booking module the live tables and rooms of a live shop.
+type bookingFloor struct{ svc *merchant.Service }
+
+func (f bookingFloor) Resources(ctx context.Context, m tenant.ID, shopID string) ([]booking.Resource, error) {
+	if _, err := f.svc.LiveShop(ctx, m, shopID); err != nil {
+		return nil, err
+	}
+	fl, err := f.svc.Floor(ctx, m, shopID)
+	if err != nil {
+		return nil, err
+	}
+	var out []booking.Resource
+	for _, a := range fl.Areas {
+		for _, t := range a.Tables {
+			out = append(out, booking.Resource{ID: t.ID, Kind: booking.KindTable, Name: t.Name, AreaID: t.AreaID, Seats: t.Seats})
+		}
+	}
+	for _, r := range fl.Rooms {
+		out = append(out, booking.Resource{ID: r.ID, Kind: booking.KindRoom, Name: r.Name, RoomType: r.RoomType, Capacity: r.Capacity})
+	}
+	return out, nil
+}
+
+func (f bookingFloor) Resource(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (booking.Resource, error) {
+	all, err := f.Resources(ctx, m, shopID)
+	if err != nil {
+		return booking.Resource{}, err
+	}
+	for _, r := range all {
+		if (tableID != "" && r.Kind == booking.KindTable && r.ID == tableID) || (roomID != "" && r.Kind == booking.KindRoom && r.ID == roomID) {
+			return r, nil
+		}
+	}
+	return booking.Resource{}, apperr.E(apperr.NotFound, "no such table or room")
+}
+
+// ticketPrinter queues kitchen tickets for their station's printer.
+type ticketPrinter struct{ svc *printq.Service }
+
+func (p ticketPrinter) PrintTicket(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID, station string, doc escpos.Document, ref string) error {
+	_, err := p.svc.Enqueue(ctx, tx, m, printq.JobInput{ShopID: shopID, Kind: printq.Kitchen, Station: station, Document: doc,
+		Reference: ref})
+	return err
 }
 
 // orderCatalog prices order lines with the catalog.

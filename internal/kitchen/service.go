@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/goodgo/goodgo/internal/kitchen/escpos"
 	"github.com/goodgo/goodgo/internal/kitchen/kitchendb"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/clock"
@@ -28,6 +30,14 @@ type Options struct {
 	Nudge func()
 	// Shops checks the shop of a board request. Required for Routes.
 	Shops Shops
+	// Printer queues a ticket for its station's kitchen printer inside the ticket's transaction (printq).
+	// Nil prints nothing.
+	Printer Printer
+}
+
+// Printer queues documents for a shop's printers.
+type Printer interface {
+	PrintTicket(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID, station string, doc escpos.Document, reference string) error
 }
 
 // Service runs the kitchen's use cases.
@@ -36,6 +46,7 @@ type Service struct {
 	clk   clock.Clock
 	nudge func()
 	shops Shops
+	print Printer
 }
 
 // New returns the service over d (migrated with Migrations and events.Migrations).
@@ -44,7 +55,7 @@ func New(d *db.DB, clk clock.Clock, opts Options) *Service {
 	if nudge == nil {
 		nudge = func() {}
 	}
-	return &Service{db: d, clk: clk, nudge: nudge, shops: opts.Shops}
+	return &Service{db: d, clk: clk, nudge: nudge, shops: opts.Shops, print: opts.Printer}
 }
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Microsecond) }
@@ -99,9 +110,40 @@ func (s *Service) CreateTickets(ctx context.Context, tx *sql.Tx, m tenant.ID, b 
 		if err := writeEvents(ctx, tx, m, EventTicketCreated, now, t); err != nil {
 			return nil, err
 		}
+		if s.print != nil {
+			if err := s.print.PrintTicket(ctx, tx, m, t.ShopID, t.Station, ticketDocument(t), t.ID); err != nil {
+				return nil, fmt.Errorf("queue ticket print: %w", err)
+			}
+		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// ictZone is Vietnam's time, printed on tickets.
+var ictZone = time.FixedZone("ICT", 7*3600)
+
+// ticketDocument is a ticket as the station's printer prints it: where it goes, when, and what to cook
+// (or, for a void, what to stop).
+func ticketDocument(t Ticket) escpos.Document {
+	var d escpos.Document
+	if t.Kind == KindVoid {
+		d.Text("HỦY MÓN", escpos.Style{Large: true, Bold: true, Align: escpos.Center})
+	}
+	d.Text(t.Label, escpos.Style{Large: true, Bold: true, Align: escpos.Center})
+	d.Row(strings.ToUpper(t.Station), t.CreatedAt.In(ictZone).Format("15:04 02/01"), escpos.Style{})
+	d.Separator()
+	for _, l := range t.Lines {
+		d.Text(fmt.Sprintf("%d × %s", l.Quantity, l.Name), escpos.Style{Large: true, Bold: true})
+		for _, mod := range l.Modifiers {
+			d.Text("   + "+mod, escpos.Style{})
+		}
+		if l.Note != "" {
+			d.Text("   * "+l.Note, escpos.Style{Bold: true})
+		}
+	}
+	d.Feed(2).Cut()
+	return d
 }
 
 // writeEvents records a ticket event for the shop's screens and for the other modules.

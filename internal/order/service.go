@@ -153,59 +153,88 @@ func (s *Service) Open(ctx context.Context, m tenant.ID, shopID string, in OpenI
 	if len(f) > 0 {
 		return Order{}, &apperr.Error{Kind: apperr.Invalid, Message: "validation failed", Fields: f}
 	}
-	terms, err := s.shops.Terms(ctx, m, shopID)
+	terms, place, err := s.placeOf(ctx, m, shopID, in)
 	if err != nil {
 		return Order{}, err
 	}
-	place := ""
-	if in.Type != Takeaway {
-		place, err = s.shops.PlaceName(ctx, m, shopID, in.TableID, in.RoomID)
-		if apperr.KindOf(err) == apperr.NotFound {
-			field := "body.table_id"
-			if in.Type == Room {
-				field = "body.room_id"
-			}
-			return Order{}, apperr.WithField(field, "no such table or room in this shop")
-		}
-		if err != nil {
-			return Order{}, err
-		}
-	}
-	now := s.now()
-	id := db.NewID()
+	var id string
 	err = s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
-		q := orderdb.New(tx)
-		pickup := int32(0)
-		if in.Type == Takeaway {
-			if pickup, err = q.NextPickupNumber(ctx, orderdb.NextPickupNumberParams{MerchantID: string(m), ShopID: shopID,
-				Day: now.In(ictZone).Format(time.DateOnly)}); err != nil {
-				return fmt.Errorf("pickup number: %w", err)
-			}
-			place = fmt.Sprintf("#%d", pickup)
-		}
-		err := q.InsertOrder(ctx, orderdb.InsertOrderParams{ID: id, MerchantID: string(m), ShopID: shopID, Type: string(in.Type),
-			TableID: in.TableID, RoomID: in.RoomID, PlaceName: place, Guests: int32(in.Guests), PickupNumber: pickup,
-			Note: strings.TrimSpace(in.Note), VatRatePercent: int32(terms.VATRatePercent), PricesIncludeVat: terms.PricesIncludeVAT,
-			ServiceChargePercent: int32(terms.ServiceChargePercent), OpenedBy: actor, OpenedAt: now})
-		if mapped := db.MapError(err); apperr.KindOf(mapped) == apperr.Conflict {
-			return apperr.E(apperr.Conflict, "%s already has an open order", place)
-		} else if err != nil {
-			return fmt.Errorf("insert order: %w", err)
-		}
-		o, err := load(ctx, q, m, id)
-		if err != nil {
-			return err
-		}
-		if err := addEvent(ctx, tx, m, Subject, EventOpened, now, o); err != nil {
-			return err
-		}
-		return s.broadcast(ctx, tx, m, o, now)
+		var err error
+		id, err = s.openIn(ctx, tx, m, shopID, in, actor, terms, place)
+		return err
 	})
 	if err != nil {
 		return Order{}, fmt.Errorf("open order: %w", err)
 	}
 	s.nudge()
 	return s.Get(ctx, m, id)
+}
+
+// OpenForBooking opens the order of a booking's guests at its table or room inside tx, the booking's
+// check-in transaction, so both commit or neither does.
+func (s *Service) OpenForBooking(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID, tableID, roomID string, guests int, bookingID string) (string, error) {
+	in := OpenInput{Type: DineIn, TableID: tableID, Guests: guests, Note: "booking " + bookingID}
+	if roomID != "" {
+		in.Type, in.RoomID = Room, roomID
+	}
+	terms, place, err := s.placeOf(ctx, m, shopID, in)
+	if err != nil {
+		return "", err
+	}
+	return s.openIn(ctx, tx, m, shopID, in, "booking:"+bookingID, terms, place)
+}
+
+// placeOf reads the shop's terms and the table's or room's name (outside the order's transaction).
+func (s *Service) placeOf(ctx context.Context, m tenant.ID, shopID string, in OpenInput) (Terms, string, error) {
+	terms, err := s.shops.Terms(ctx, m, shopID)
+	if err != nil {
+		return Terms{}, "", err
+	}
+	if in.Type == Takeaway {
+		return terms, "", nil
+	}
+	place, err := s.shops.PlaceName(ctx, m, shopID, in.TableID, in.RoomID)
+	if apperr.KindOf(err) == apperr.NotFound {
+		field := "body.table_id"
+		if in.Type == Room {
+			field = "body.room_id"
+		}
+		return Terms{}, "", apperr.WithField(field, "no such table or room in this shop")
+	}
+	return terms, place, err
+}
+
+// openIn inserts a new order in tx and writes its events.
+func (s *Service) openIn(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID string, in OpenInput, actor string, terms Terms, place string) (string, error) {
+	now := s.now()
+	id := db.NewID()
+	q := orderdb.New(tx)
+	pickup := int32(0)
+	if in.Type == Takeaway {
+		var err error
+		if pickup, err = q.NextPickupNumber(ctx, orderdb.NextPickupNumberParams{MerchantID: string(m), ShopID: shopID,
+			Day: now.In(ictZone).Format(time.DateOnly)}); err != nil {
+			return "", fmt.Errorf("pickup number: %w", err)
+		}
+		place = fmt.Sprintf("#%d", pickup)
+	}
+	err := q.InsertOrder(ctx, orderdb.InsertOrderParams{ID: id, MerchantID: string(m), ShopID: shopID, Type: string(in.Type),
+		TableID: in.TableID, RoomID: in.RoomID, PlaceName: place, Guests: int32(in.Guests), PickupNumber: pickup,
+		Note: strings.TrimSpace(in.Note), VatRatePercent: int32(terms.VATRatePercent), PricesIncludeVat: terms.PricesIncludeVAT,
+		ServiceChargePercent: int32(terms.ServiceChargePercent), OpenedBy: actor, OpenedAt: now})
+	if mapped := db.MapError(err); apperr.KindOf(mapped) == apperr.Conflict {
+		return "", apperr.E(apperr.Conflict, "%s already has an open order", place)
+	} else if err != nil {
+		return "", fmt.Errorf("insert order: %w", err)
+	}
+	o, err := load(ctx, q, m, id)
+	if err != nil {
+		return "", err
+	}
+	if err := addEvent(ctx, tx, m, Subject, EventOpened, now, o); err != nil {
+		return "", err
+	}
+	return id, s.broadcast(ctx, tx, m, o, now)
 }
 
 // Get returns order id of merchant m.
