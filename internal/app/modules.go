@@ -101,18 +101,21 @@ func modules() []Module {
 		}
 		return kitchens
 	}
-	orderService := func(k *Kit) *order.Service {
-		if orders == nil {
-			orders = order.New(k.DB, k.Clock, order.Options{Nudge: k.Relay.Nudge, Catalog: orderCatalog{catalogService(k)},
-				Shops: shops(k), Kitchen: orderKitchen{kitchenService(k)}})
-		}
-		return orders
-	}
 	rateService := func(k *Kit) *timebill.Service {
 		if rates == nil {
 			rates = timebill.New(k.DB, k.Clock, shops(k))
 		}
 		return rates
+	}
+	orderService := func(k *Kit) *order.Service {
+		if orders == nil {
+			orders = order.New(k.DB, k.Clock, order.Options{Nudge: k.Relay.Nudge, Catalog: orderCatalog{catalogService(k)},
+				Shops: shops(k), Kitchen: orderKitchen{kitchenService(k)}, Rates: rateService(k),
+				Audit: func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error {
+					return accounts.iam.AuditInTx(ctx, tx, m, event, actor, detail)
+				}})
+		}
+		return orders
 	}
 	bookingService := func(k *Kit) *booking.Service {
 		if bookings == nil {
@@ -342,25 +345,25 @@ func (d shopDirectory) Terms(ctx context.Context, m tenant.ID, shopID string) (o
 		ServiceChargePercent: sh.ServiceChargePercent}, nil
 }
 
-// PlaceName names a live table or room of the shop for the order module.
-func (d shopDirectory) PlaceName(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (string, error) {
+// Place gives the order module a live table or room of the shop.
+func (d shopDirectory) Place(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (order.Place, error) {
 	f, err := d.svc.Floor(ctx, m, shopID)
 	if err != nil {
-		return "", err
+		return order.Place{}, err
 	}
 	for _, a := range f.Areas {
 		for _, t := range a.Tables {
 			if tableID != "" && t.ID == tableID {
-				return t.Name, nil
+				return order.Place{Name: t.Name}, nil
 			}
 		}
 	}
 	for _, r := range f.Rooms {
 		if roomID != "" && r.ID == roomID {
-			return r.Name, nil
+			return order.Place{Name: r.Name, RoomType: r.RoomType}, nil
 		}
 	}
-	return "", apperr.E(apperr.NotFound, "no such table or room")
+	return order.Place{}, apperr.E(apperr.NotFound, "no such table or room")
 }
 
 // bookingFloor gives the booking module the live tables and rooms of a live shop.

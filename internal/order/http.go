@@ -3,6 +3,7 @@ package order
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -16,6 +17,7 @@ import (
 // change loads the order and checks that the caller may act in its shop (404 otherwise). Every mutation
 // accepts an Idempotency-Key (the platform middleware replays the first answer) and an expected_version.
 func (s *Service) Routes(api huma.API) {
+	s.timerRoutes(api)
 	tags := []string{"Orders"}
 	huma.Register(api, op("open-order", http.MethodPost, "/api/v1/shops/{shop_id}/orders",
 		"Open an order on a table, a karaoke room, or for takeaway (409 when the table already has one)", tags, rbac.OrderWrite, http.StatusCreated),
@@ -119,6 +121,65 @@ func (s *Service) Routes(api huma.API) {
 			o, err := s.Cancel(ctx, m, in.OrderID, in.Body.Reason, c)
 			return &orderOutput{Body: o}, err
 		})
+}
+
+func (s *Service) timerRoutes(api huma.API) {
+	tags := []string{"Orders"}
+	simple := func(id, path, summary string, perm rbac.Permission, fn func(context.Context, tenant.ID, string, Change) (Order, error)) {
+		huma.Register(api, op(id, http.MethodPost, path, summary, tags, perm, 0),
+			func(ctx context.Context, in *versionInput) (*orderOutput, error) {
+				c, m, err := s.changeOf(ctx, perm, versionOf(in.Body))
+				if err != nil {
+					return nil, err
+				}
+				o, err := fn(ctx, m, in.OrderID, c)
+				return &orderOutput{Body: o}, err
+			})
+	}
+	simple("pause-order-timer", "/api/v1/orders/{order_id}/timer/pause", "Pause a karaoke room's time", rbac.OrderWrite, s.PauseTimer)
+	simple("resume-order-timer", "/api/v1/orders/{order_id}/timer/resume", "Resume a karaoke room's time", rbac.OrderWrite, s.ResumeTimer)
+	simple("request-order-bill", "/api/v1/orders/{order_id}/bill",
+		"The customer asks for the bill: a room's time stops and the order shows as billing", rbac.OrderWrite, s.RequestBill)
+	huma.Register(api, op("correct-order-timer", http.MethodPatch, "/api/v1/orders/{order_id}/timer",
+		"Correct when a karaoke room's time started (manager; audited)", tags, rbac.OrderAdjust, 0),
+		func(ctx context.Context, in *timerInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderAdjust, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.CorrectTimerStart(ctx, m, in.OrderID, in.Body.StartedAt, c)
+			return &orderOutput{Body: o}, err
+		})
+	huma.Register(api, op("change-order-room", http.MethodPost, "/api/v1/orders/{order_id}/change-room",
+		"Move a karaoke session to another room; the time so far stays at the old room's rates", tags, rbac.OrderWrite, 0),
+		func(ctx context.Context, in *changeRoomInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.ChangeRoom(ctx, m, in.OrderID, in.Body.RoomID, c)
+			return &orderOutput{Body: o}, err
+		})
+}
+
+type timerBody struct {
+	StartedAt       time.Time `json:"started_at" doc:"When the room's time really started."`
+	ExpectedVersion int64     `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type timerInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Body    timerBody
+}
+
+type changeRoomBody struct {
+	RoomID          string `json:"room_id" minLength:"1" maxLength:"64"`
+	ExpectedVersion int64  `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type changeRoomInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Body    changeRoomBody
 }
 
 type openOrderBody struct {

@@ -24,8 +24,10 @@ package order
 import (
 	"embed"
 	"io/fs"
+	"slices"
 	"time"
 
+	"github.com/goodgo/goodgo/internal/order/timebill"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
 	"github.com/goodgo/goodgo/internal/platform/money"
 )
@@ -85,26 +87,27 @@ const (
 
 // Order is the core contract's order.
 type Order struct {
-	ID           string     `json:"id"`
-	ShopID       string     `json:"shop_id"`
-	Type         Type       `json:"type" enum:"dine_in,room,takeaway"`
-	Status       Status     `json:"status" enum:"open,ordering,served,billing,paid,closed,cancelled"`
-	TableID      string     `json:"table_id"`
-	RoomID       string     `json:"room_id"`
-	PlaceName    string     `json:"place_name" doc:"The table's or room's name, or \"#<pickup number>\" for takeaway."`
-	Guests       int        `json:"guests"`
-	PickupNumber int        `json:"pickup_number,omitempty"`
-	Note         string     `json:"note"`
-	Version      int64      `json:"version"`
-	OpenedBy     string     `json:"opened_by"`
-	OpenedAt     time.Time  `json:"opened_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	ClosedAt     *time.Time `json:"closed_at"`
-	CancelReason string     `json:"cancel_reason,omitempty"`
-	Terms        Terms      `json:"terms"`
-	Lines        []Line     `json:"lines"`
-	Totals       Totals     `json:"totals"`
-	Payments     []Payment  `json:"payments"`
+	ID           string      `json:"id"`
+	ShopID       string      `json:"shop_id"`
+	Type         Type        `json:"type" enum:"dine_in,room,takeaway"`
+	Status       Status      `json:"status" enum:"open,ordering,served,billing,paid,closed,cancelled"`
+	TableID      string      `json:"table_id"`
+	RoomID       string      `json:"room_id"`
+	PlaceName    string      `json:"place_name" doc:"The table's or room's name, or \"#<pickup number>\" for takeaway."`
+	Guests       int         `json:"guests"`
+	PickupNumber int         `json:"pickup_number,omitempty"`
+	Note         string      `json:"note"`
+	Version      int64       `json:"version"`
+	OpenedBy     string      `json:"opened_by"`
+	OpenedAt     time.Time   `json:"opened_at"`
+	UpdatedAt    time.Time   `json:"updated_at"`
+	ClosedAt     *time.Time  `json:"closed_at"`
+	CancelReason string      `json:"cancel_reason,omitempty"`
+	Terms        Terms       `json:"terms"`
+	Lines        []Line      `json:"lines"`
+	TimeCharge   *TimeCharge `json:"time_charge,omitempty" doc:"A room order's billed time, running until paused or billed."`
+	Totals       Totals      `json:"totals"`
+	Payments     []Payment   `json:"payments"`
 }
 
 // Terms are the shop's pricing terms, copied into the order when it opens.
@@ -156,9 +159,30 @@ type ComboComponent struct {
 	Quantity  int    `json:"quantity" doc:"Per one combo."`
 }
 
+// TimeCharge is a karaoke room order's time: its stints and their price under the shop's rate plans, as of
+// now while it runs.
+type TimeCharge struct {
+	Running       bool               `json:"running"`
+	Minutes       int                `json:"minutes"`
+	BilledMinutes int                `json:"billed_minutes"`
+	Amount        money.VND          `json:"amount"`
+	Segments      []timebill.Segment `json:"segments"`
+	Stints        []TimeStint        `json:"stints"`
+	PricingError  string             `json:"pricing_error,omitempty" doc:"Why the time cannot be priced (e.g. no rate plan for the room type)."`
+}
+
+// TimeStint is an uninterrupted run of a room order's time in one room.
+type TimeStint struct {
+	ID        string     `json:"id"`
+	RoomID    string     `json:"room_id"`
+	RoomType  string     `json:"room_type"`
+	StartedAt time.Time  `json:"started_at"`
+	EndedAt   *time.Time `json:"ended_at"`
+}
+
 // Totals are the core contract's totals, integer đồng.
 type Totals struct {
-	Subtotal      money.VND `json:"subtotal" doc:"Σ unit price × quantity of live lines."`
+	Subtotal      money.VND `json:"subtotal" doc:"Σ unit price × quantity of live lines, plus a room's time."`
 	Discount      money.VND `json:"discount"`
 	ServiceCharge money.VND `json:"service_charge"`
 	VAT           money.VND `json:"vat" doc:"Included in total when prices include VAT, added to it otherwise."`
@@ -190,8 +214,11 @@ func taxRate(class string, t Terms) int64 {
 // computeTotals prices the live lines: per line, amount = unit price × quantity; service charge = amount ×
 // rate; VAT on amount + service charge, extracted from it when prices include VAT, added otherwise; each
 // rounded half up to the đồng, then summed.
-func computeTotals(lines []Line, t Terms, paid money.VND) Totals {
+func computeTotals(lines []Line, t Terms, paid, timeAmount money.VND) Totals {
 	var out Totals
+	if timeAmount > 0 { // a room's time is priced like a line of the standard tax class
+		lines = append(slices.Clip(lines), Line{UnitPrice: timeAmount, Quantity: 1, TaxClass: "standard", Status: "sent"})
+	}
 	for _, l := range lines {
 		if l.Status == "voided" {
 			continue

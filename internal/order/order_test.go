@@ -33,7 +33,7 @@ func TestTotalsPerLineHalfUp(t *testing.T) {
 			Totals{Subtotal: 1000, Total: 1000, Paid: 5000, AmountDue: 0}},
 	}
 	for _, c := range cases {
-		if got := computeTotals(c.lines, c.terms, c.paid); got != c.want {
+		if got := computeTotals(c.lines, c.terms, c.paid, 0); got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/goodgo/goodgo/internal/order/orderdb"
+	"github.com/goodgo/goodgo/internal/order/timebill"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/clock"
 	"github.com/goodgo/goodgo/internal/platform/db"
@@ -43,8 +44,19 @@ type Catalog interface {
 type Shops interface {
 	// Terms returns a live shop's pricing terms (apperr.NotFound for another merchant's or an archived shop).
 	Terms(ctx context.Context, m tenant.ID, shopID string) (Terms, error)
-	// PlaceName returns the name of a live table (or room) of the shop; apperr.NotFound when there is none.
-	PlaceName(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (string, error)
+	// Place returns a live table (or room) of the shop; apperr.NotFound when there is none.
+	Place(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (Place, error)
+}
+
+// Place is a table or karaoke room, as an order needs it.
+type Place struct {
+	Name     string
+	RoomType string // rooms only
+}
+
+// Rates prices a room order's time (the timebill engine over the shop's rate plans and holidays).
+type Rates interface {
+	BillSessionTx(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID string, stints []timebill.StintRef) (timebill.Bill, error)
 }
 
 // TicketLine is a line sent to (or withdrawn from) a kitchen station.
@@ -89,6 +101,10 @@ type Options struct {
 	Catalog Catalog
 	Shops   Shops
 	Kitchen Kitchen
+	// Rates prices room time; without it room orders carry no time charge.
+	Rates Rates
+	// Audit records manager corrections in the merchant's audit log inside tx; nil records none.
+	Audit func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error
 }
 
 // Service runs the module's use cases.
@@ -99,6 +115,8 @@ type Service struct {
 	catalog Catalog
 	shops   Shops
 	kitchen Kitchen
+	rates   Rates
+	audit   func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error
 }
 
 // New returns the service over d (migrated with Migrations and events.Migrations).
@@ -107,7 +125,8 @@ func New(d *db.DB, clk clock.Clock, opts Options) *Service {
 	if nudge == nil {
 		nudge = func() {}
 	}
-	return &Service{db: d, clk: clk, nudge: nudge, catalog: opts.Catalog, shops: opts.Shops, kitchen: opts.Kitchen}
+	return &Service{db: d, clk: clk, nudge: nudge, catalog: opts.Catalog, shops: opts.Shops, kitchen: opts.Kitchen,
+		rates: opts.Rates, audit: opts.Audit}
 }
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Microsecond) }
@@ -185,28 +204,29 @@ func (s *Service) OpenForBooking(ctx context.Context, tx *sql.Tx, m tenant.ID, s
 }
 
 // placeOf reads the shop's terms and the table's or room's name (outside the order's transaction).
-func (s *Service) placeOf(ctx context.Context, m tenant.ID, shopID string, in OpenInput) (Terms, string, error) {
+func (s *Service) placeOf(ctx context.Context, m tenant.ID, shopID string, in OpenInput) (Terms, Place, error) {
 	terms, err := s.shops.Terms(ctx, m, shopID)
 	if err != nil {
-		return Terms{}, "", err
+		return Terms{}, Place{}, err
 	}
 	if in.Type == Takeaway {
-		return terms, "", nil
+		return terms, Place{}, nil
 	}
-	place, err := s.shops.PlaceName(ctx, m, shopID, in.TableID, in.RoomID)
+	place, err := s.shops.Place(ctx, m, shopID, in.TableID, in.RoomID)
 	if apperr.KindOf(err) == apperr.NotFound {
 		field := "body.table_id"
 		if in.Type == Room {
 			field = "body.room_id"
 		}
-		return Terms{}, "", apperr.WithField(field, "no such table or room in this shop")
+		return Terms{}, Place{}, apperr.WithField(field, "no such table or room in this shop")
 	}
 	return terms, place, err
 }
 
 // openIn inserts a new order in tx and writes its events.
-func (s *Service) openIn(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID string, in OpenInput, actor string, terms Terms, place string) (string, error) {
+func (s *Service) openIn(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID string, in OpenInput, actor string, terms Terms, where Place) (string, error) {
 	now := s.now()
+	place := where.Name
 	id := db.NewID()
 	q := orderdb.New(tx)
 	pickup := int32(0)
@@ -227,8 +247,17 @@ func (s *Service) openIn(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID st
 	} else if err != nil {
 		return "", fmt.Errorf("insert order: %w", err)
 	}
+	if in.Type == Room { // the room's time starts now
+		if err := q.InsertStint(ctx, orderdb.InsertStintParams{ID: db.NewID(), MerchantID: string(m), OrderID: id, Position: 0,
+			RoomID: in.RoomID, RoomType: where.RoomType, StartedAt: now}); err != nil {
+			return "", fmt.Errorf("start the room's time: %w", err)
+		}
+	}
 	o, err := load(ctx, q, m, id)
 	if err != nil {
+		return "", err
+	}
+	if err := s.fill(ctx, tx, m, &o, now); err != nil {
 		return "", err
 	}
 	if err := addEvent(ctx, tx, m, Subject, EventOpened, now, o); err != nil {
@@ -242,8 +271,10 @@ func (s *Service) Get(ctx context.Context, m tenant.ID, id string) (Order, error
 	var out Order
 	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
 		var err error
-		out, err = load(ctx, orderdb.New(tx), m, id)
-		return err
+		if out, err = load(ctx, orderdb.New(tx), m, id); err != nil {
+			return err
+		}
+		return s.fill(ctx, tx, m, &out, s.now())
 	})
 	return out, err
 }
@@ -265,6 +296,9 @@ func (s *Service) List(ctx context.Context, m tenant.ID, shopID string, status S
 			}
 			o, err := fromRows(r, lines)
 			if err != nil {
+				return err
+			}
+			if err := s.fill(ctx, tx, m, &o, s.now()); err != nil {
 				return err
 			}
 			out = append(out, o)
@@ -451,6 +485,12 @@ var errNothingToSend = errors.New("nothing to send")
 // Close closes an order with nothing left to pay; its table or room is free again.
 func (s *Service) Close(ctx context.Context, m tenant.ID, orderID string, c Change) (Order, error) {
 	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
+		if err := s.fill(ctx, tx, m, o, now); err != nil {
+			return err
+		}
+		if o.TimeCharge != nil && o.TimeCharge.Running {
+			return apperr.Stale("the room's time is still running: bill the order first", *o)
+		}
 		if o.Totals.AmountDue > 0 {
 			return apperr.Stale(fmt.Sprintf("%s is still due", o.Totals.AmountDue), *o)
 		}
@@ -503,6 +543,9 @@ func (s *Service) Cancel(ctx context.Context, m tenant.ID, orderID, reason strin
 				return err
 			}
 		}
+		if _, err := q.EndStint(ctx, orderdb.EndStintParams{EndedAt: sql.NullTime{Time: now, Valid: true}, MerchantID: string(m), OrderID: o.ID}); err != nil {
+			return err
+		}
 		o.Status, o.ClosedAt, o.CancelReason = StatusCancelled, &now, reason
 		return addEvent(ctx, tx, m, Subject, EventCancelled, now, map[string]any{"order_id": o.ID, "shop_id": o.ShopID, "reason": reason})
 	})
@@ -553,7 +596,9 @@ func (s *Service) change(ctx context.Context, m tenant.ID, orderID string, c Cha
 		if o.Lines, err = linesFromRows(lines); err != nil {
 			return err
 		}
-		o.Totals = computeTotals(o.Lines, o.Terms, o.Totals.Paid)
+		if err := s.fill(ctx, tx, m, &o, now); err != nil {
+			return err
+		}
 		closed := sql.NullTime{}
 		if o.ClosedAt != nil {
 			closed = sql.NullTime{Time: *o.ClosedAt, Valid: true}
@@ -613,6 +658,9 @@ func (s *Service) MoveShop(ctx context.Context, tx *sql.Tx, shopID string, from,
 	}
 	if err := q.MoveShopOrderLines(ctx, orderdb.MoveShopOrderLinesParams{ToMerchantID: string(to), FromMerchantID: string(from), ShopID: shopID}); err != nil {
 		return fmt.Errorf("move order lines: %w", err)
+	}
+	if err := q.MoveShopStints(ctx, orderdb.MoveShopStintsParams{ToMerchantID: string(to), FromMerchantID: string(from), ShopID: shopID}); err != nil {
+		return fmt.Errorf("move room time: %w", err)
 	}
 	if err := q.MoveShopPickupNumbers(ctx, orderdb.MoveShopPickupNumbersParams{ToMerchantID: string(to), ShopID: shopID, FromMerchantID: string(from)}); err != nil {
 		return fmt.Errorf("move pickup numbers: %w", err)

@@ -63,14 +63,16 @@ func (fakeShops) Terms(_ context.Context, m tenant.ID, shopID string) (order.Ter
 	return order.Terms{VATRatePercent: 8, PricesIncludeVAT: true}, nil
 }
 
-func (fakeShops) PlaceName(_ context.Context, _ tenant.ID, _ string, tableID, roomID string) (string, error) {
+func (fakeShops) Place(_ context.Context, _ tenant.ID, _ string, tableID, roomID string) (order.Place, error) {
 	switch {
 	case tableID == "table-5":
-		return "Bàn 5", nil
+		return order.Place{Name: "Bàn 5"}, nil
 	case roomID == "room-1":
-		return "Phòng 1", nil
+		return order.Place{Name: "Phòng 1", RoomType: "small"}, nil
+	case roomID == "room-vip":
+		return order.Place{Name: "Phòng VIP", RoomType: "vip"}, nil
 	}
-	return "", apperr.E(apperr.NotFound, "no such table")
+	return order.Place{}, apperr.E(apperr.NotFound, "no such table")
 }
 
 type fakeKitchen struct {

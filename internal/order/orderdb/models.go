@@ -72,3 +72,14 @@ type OrderPickupNumber struct {
 	Day        string
 	LastNumber int32
 }
+
+type OrderTimeStint struct {
+	ID         string
+	MerchantID string
+	OrderID    string
+	Position   int32
+	RoomID     string
+	RoomType   string
+	StartedAt  time.Time
+	EndedAt    sql.NullTime
+}

@@ -96,6 +96,8 @@ const (
 	OrderRead  Permission = "order.read"
 	OrderWrite Permission = "order.write"
 	OrderVoid  Permission = "order.void"
+	// OrderAdjust: corrections only a manager makes, audited (a karaoke session's start time).
+	OrderAdjust Permission = "order.adjust"
 	// KitchenRead, KitchenWork: the kitchen display — reading tickets, moving them along, recalling them.
 	KitchenRead Permission = "kitchen.read"
 	KitchenWork Permission = "kitchen.work"
@@ -128,6 +130,7 @@ var table = map[Permission][]Role{
 	OrderRead:        {Owner, Manager, Cashier, Waiter, Kitchen},
 	OrderWrite:       {Owner, Manager, Cashier, Waiter},
 	OrderVoid:        {Owner, Manager, Cashier},
+	OrderAdjust:      {Owner, Manager},
 	KitchenRead:      {Owner, Manager, Cashier, Waiter, Kitchen},
 	KitchenWork:      {Owner, Manager, Waiter, Kitchen},
 	PlatformAdmin:    {Admin},
