@@ -145,14 +145,15 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"cancel-order":               map[string]any{"reason": "khách về"},
 		"create-booking": map[string]any{"table_id": w.ids["table_id"], "starts_at": tomorrow.Add(5 * time.Hour),
 			"ends_at": tomorrow.Add(6 * time.Hour), "party_size": 2, "customer_name": "Lạ", "customer_phone": "0912345678"},
-		"update-booking":      map[string]any{"party_size": 3},
-		"create-printer":      map[string]any{"name": "Lạ", "kind": "receipt", "address": "127.0.0.1:9"},
-		"update-printer":      map[string]any{"name": "Đổi"},
-		"put-rate-plan":       ratePlan,
-		"change-order-room":   map[string]any{"room_id": w.ids["room_id"]},
-		"correct-order-timer": map[string]any{"started_at": time.Now().Add(-time.Hour)},
-		"put-holidays":        map[string]any{"dates": []map[string]any{{"date": "2026-12-24", "name": "Giáng sinh"}}},
-		"quote-rate-plan":     map[string]any{"starts_at": "2026-11-23T19:00:00+07:00", "ends_at": "2026-11-23T21:10:00+07:00"},
+		"update-booking":       map[string]any{"party_size": 3},
+		"create-printer":       map[string]any{"name": "Lạ", "kind": "receipt", "address": "127.0.0.1:9"},
+		"update-printer":       map[string]any{"name": "Đổi"},
+		"put-rate-plan":        ratePlan,
+		"create-order-payment": map[string]any{"method": "cash", "amount": 1000},
+		"change-order-room":    map[string]any{"room_id": w.ids["room_id"]},
+		"correct-order-timer":  map[string]any{"started_at": time.Now().Add(-time.Hour)},
+		"put-holidays":         map[string]any{"dates": []map[string]any{{"date": "2026-12-24", "name": "Giáng sinh"}}},
+		"quote-rate-plan":      map[string]any{"starts_at": "2026-11-23T19:00:00+07:00", "ends_at": "2026-11-23T21:10:00+07:00"},
 	}
 	return w
 }

@@ -20,10 +20,12 @@ import (
 	"github.com/goodgo/goodgo/internal/merchant"
 	"github.com/goodgo/goodgo/internal/order"
 	"github.com/goodgo/goodgo/internal/order/timebill"
+	"github.com/goodgo/goodgo/internal/payment"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/events"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
+	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/secretbox"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
@@ -65,6 +67,7 @@ func modules() []Module {
 		bookings    *booking.Service
 		printers    *printq.Service
 		rates       *timebill.Service
+		payments    *payment.Service
 	)
 	shops := func(k *Kit) shopDirectory { return shopDirectory{merchantService(k)} }
 	storageService := func(k *Kit) *storage.Service {
@@ -117,6 +120,12 @@ func modules() []Module {
 		}
 		return orders
 	}
+	paymentService := func(k *Kit) *payment.Service {
+		if payments == nil {
+			payments = payment.New(k.DB, k.Clock, orderPayments{orderService(k)}, k.Relay.Nudge)
+		}
+		return payments
+	}
 	bookingService := func(k *Kit) *booking.Service {
 		if bookings == nil {
 			bookings = booking.New(k.DB, k.Clock, booking.Options{Nudge: k.Relay.Nudge, Floor: bookingFloor{merchantService(k)},
@@ -132,6 +141,9 @@ func modules() []Module {
 				return orderService(k).CheckShopTransfer(ctx, tx, mv.ShopID, mv.From)
 			}, Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return orderService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
+			}},
+			{Module: "payment", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return paymentService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
 			}},
 			{Module: "timebill", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return rateService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
@@ -259,6 +271,17 @@ func modules() []Module {
 				if active {
 					orderService(k).Routes(k.API)
 					rateService(k).Routes(k.API)
+				}
+				return nil
+			},
+		},
+		{
+			Name:       "payment",
+			Requires:   []string{"order"},
+			Migrations: []migrate.Source{payment.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				if active {
+					paymentService(k).Routes(k.API)
 				}
 				return nil
 			},
@@ -409,6 +432,19 @@ func (p ticketPrinter) PrintTicket(ctx context.Context, tx *sql.Tx, m tenant.ID,
 	_, err := p.svc.Enqueue(ctx, tx, m, printq.JobInput{ShopID: shopID, Kind: printq.Kitchen, Station: station, Document: doc,
 		Reference: ref})
 	return err
+}
+
+// orderPayments applies the payment module's payments to orders.
+type orderPayments struct{ svc *order.Service }
+
+func (o orderPayments) ApplyPayment(ctx context.Context, tx *sql.Tx, m tenant.ID, orderID, paymentID, method string, amount money.VND,
+	actor string, allow func(string) error) (payment.OrderState, error) {
+	ord, err := o.svc.ApplyPayment(ctx, tx, m, orderID, order.AppliedPayment{ID: paymentID, Method: method, Amount: amount},
+		order.Change{Actor: actor, Allow: allow})
+	if err != nil {
+		return payment.OrderState{}, err
+	}
+	return payment.OrderState{ID: ord.ID, ShopID: ord.ShopID, Status: string(ord.Status), AmountDue: ord.Totals.AmountDue, Order: ord}, nil
 }
 
 // orderCatalog prices order lines with the catalog.

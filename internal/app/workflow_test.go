@@ -186,3 +186,60 @@ func TestRestaurantWorkflowThroughTheServer(t *testing.T) {
 		})
 	}
 }
+
+// The karaoke workflow through the real server: a rate plan for VIP rooms, a room opened, drinks added and
+// sent to the bar, the bill asked for (the time stops and is priced by the same engine as the quote), a cash
+// payment with change, and the order closed with the room free again.
+func TestKaraokeWorkflowThroughTheServer(t *testing.T) {
+	base, _ := start(t, testConfig(t), modules())
+	w := &isolationWorld{base: base}
+	owner := w.must(t, "POST", "/api/v1/auth/register", "", map[string]string{"email": "karaoke@quan.vn",
+		"password": "Hát cho vui 2026", "full_name": "Chủ quán", "merchant_name": "Karaoke Vui"}, 201)["access_token"].(string)
+	shopID := w.must(t, "POST", "/api/v1/shops", owner, map[string]any{"name": "Karaoke Vui", "business_type": "karaoke",
+		"vat_rate_percent": 8}, 201)["id"].(string)
+	sp := "/api/v1/shops/" + shopID
+	room := w.must(t, "POST", sp+"/rooms", owner, map[string]any{"name": "VIP 1", "room_type": "vip"}, 201)["id"].(string)
+	w.must(t, "PUT", sp+"/rate-plans/vip", owner, map[string]any{"block_minutes": 15, "minimum_minutes": 60, "bands": []map[string]any{
+		{"day_type": "weekday", "start": "00:00", "end": "24:00", "price_per_hour": 240000}}}, 200)
+	cat := w.must(t, "POST", "/api/v1/categories", owner, map[string]any{"name": "Đồ uống", "station": "bar"}, 201)["id"].(string)
+	beer := w.must(t, "POST", "/api/v1/products", owner, map[string]any{"name": "Bia Hà Nội", "category_id": cat, "price": 25000}, 201)["id"].(string)
+
+	o := w.must(t, "POST", sp+"/orders", owner, map[string]any{"type": "room", "room_id": room, "guests": 8}, 201)
+	op := "/api/v1/orders/" + o["id"].(string)
+	if tc, _ := o["time_charge"].(map[string]any); tc == nil || tc["running"] != true {
+		t.Fatalf("a room order starts its time: %v", o["time_charge"])
+	}
+	w.must(t, "POST", op+"/lines", owner, map[string]any{"product_id": beer, "quantity": 10}, 201)
+	if tickets := w.must(t, "POST", op+"/submit", owner, nil, 200)["tickets"].([]any); len(tickets) != 1 ||
+		tickets[0].(map[string]any)["station"] != "bar" {
+		t.Fatalf("drinks go to the bar: %v", tickets)
+	}
+	// Paying while the time runs is refused: the amount is not final.
+	w.must(t, "POST", op+"/payments", owner, map[string]any{"method": "cash", "amount": 1000}, 409)
+	billed := w.must(t, "POST", op+"/bill", owner, nil, 200)
+	tc := billed["time_charge"].(map[string]any)
+	if billed["status"] != "billing" || tc["running"] != false || tc["billed_minutes"].(float64) != 60 || tc["amount"].(float64) != 240000 {
+		t.Fatalf("bill: status %v, time %v", billed["status"], tc)
+	}
+	due := billed["totals"].(map[string]any)["amount_due"].(float64)
+	if due != 250000+240000 {
+		t.Fatalf("due %v, want 10 beers and the minimum hour", due)
+	}
+	// Overpaying is refused; a part in cash, then the rest with change.
+	w.must(t, "POST", op+"/payments", owner, map[string]any{"method": "cash", "amount": due + 1}, 409)
+	w.must(t, "POST", op+"/payments", owner, map[string]any{"method": "cash", "amount": 90000}, 201)
+	w.must(t, "POST", op+"/close", owner, nil, 409)
+	paid := w.must(t, "POST", op+"/payments", owner, map[string]any{"method": "cash", "amount": due - 90000, "tendered": 500000}, 201)
+	if paid["change"].(float64) != 500000-(due-90000) {
+		t.Errorf("change %v", paid["change"])
+	}
+	order := paid["order"].(map[string]any)
+	if order["status"] != "paid" || order["totals"].(map[string]any)["amount_due"].(float64) != 0 || len(order["payments"].([]any)) != 2 {
+		t.Fatalf("after paying: %v %v", order["status"], order["totals"])
+	}
+	closed := w.must(t, "POST", op+"/close", owner, nil, 200)
+	if closed["status"] != "closed" {
+		t.Fatalf("close: %v", closed["status"])
+	}
+	w.must(t, "POST", sp+"/orders", owner, map[string]any{"type": "room", "room_id": room}, 201)
+}

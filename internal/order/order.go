@@ -107,7 +107,7 @@ type Order struct {
 	Lines        []Line      `json:"lines"`
 	TimeCharge   *TimeCharge `json:"time_charge,omitempty" doc:"A room order's billed time, running until paused or billed."`
 	Totals       Totals      `json:"totals"`
-	Payments     []Payment   `json:"payments"`
+	Payments     []AppliedPayment   `json:"payments"`
 }
 
 // Terms are the shop's pricing terms, copied into the order when it opens.
@@ -191,8 +191,8 @@ type Totals struct {
 	AmountDue     money.VND `json:"amount_due"`
 }
 
-// Payment is a payment on the order (the payments module records them).
-type Payment struct {
+// AppliedPayment is a payment on the order (the payments module records them).
+type AppliedPayment struct {
 	ID     string    `json:"id"`
 	Method string    `json:"method"`
 	Amount money.VND `json:"amount"`

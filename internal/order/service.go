@@ -298,6 +298,9 @@ func (s *Service) List(ctx context.Context, m tenant.ID, shopID string, status S
 			if err != nil {
 				return err
 			}
+			if err := loadPayments(ctx, q, m, &o); err != nil {
+				return err
+			}
 			if err := s.fill(ctx, tx, m, &o, s.now()); err != nil {
 				return err
 			}
@@ -557,6 +560,21 @@ func (s *Service) Cancel(ctx context.Context, m tenant.ID, orderID, reason strin
 func (s *Service) change(ctx context.Context, m tenant.ID, orderID string, c Change, fn func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error) (Order, error) {
 	var out Order
 	err := s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		var err error
+		out, err = s.changeTx(ctx, tx, m, orderID, c, fn)
+		return err
+	})
+	if err != nil {
+		return Order{}, fmt.Errorf("order %s: %w", orderID, err)
+	}
+	s.nudge()
+	return out, nil
+}
+
+// changeTx is change inside the caller's transaction tx (another module's, e.g. a payment's).
+func (s *Service) changeTx(ctx context.Context, tx *sql.Tx, m tenant.ID, orderID string, c Change, fn func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error) (Order, error) {
+	var out Order
+	err := func() error {
 		q := orderdb.New(tx)
 		now := s.now()
 		version, err := q.BumpOrder(ctx, orderdb.BumpOrderParams{Now: now, MerchantID: string(m), ID: orderID})
@@ -610,14 +628,13 @@ func (s *Service) change(ctx context.Context, m tenant.ID, orderID string, c Cha
 			return fmt.Errorf("save order: %w", err)
 		}
 		o.Version, o.UpdatedAt = version, now
+		if err := loadPayments(ctx, q, m, &o); err != nil {
+			return err
+		}
 		out = o
 		return s.broadcast(ctx, tx, m, o, now)
-	})
-	if err != nil {
-		return Order{}, fmt.Errorf("order %s: %w", orderID, err)
-	}
-	s.nudge()
-	return out, nil
+	}()
+	return out, err
 }
 
 // broadcast writes the order's state for the shop's screens: the order, and its table's or room's state.
@@ -661,6 +678,9 @@ func (s *Service) MoveShop(ctx context.Context, tx *sql.Tx, shopID string, from,
 	}
 	if err := q.MoveShopStints(ctx, orderdb.MoveShopStintsParams{ToMerchantID: string(to), FromMerchantID: string(from), ShopID: shopID}); err != nil {
 		return fmt.Errorf("move room time: %w", err)
+	}
+	if err := q.MoveShopOrderPayments(ctx, orderdb.MoveShopOrderPaymentsParams{ToMerchantID: string(to), FromMerchantID: string(from), ShopID: shopID}); err != nil {
+		return fmt.Errorf("move order payments: %w", err)
 	}
 	if err := q.MoveShopPickupNumbers(ctx, orderdb.MoveShopPickupNumbersParams{ToMerchantID: string(to), ShopID: shopID, FromMerchantID: string(from)}); err != nil {
 		return fmt.Errorf("move pickup numbers: %w", err)

@@ -68,7 +68,23 @@ func load(ctx context.Context, q *orderdb.Queries, m tenant.ID, id string) (Orde
 	if err != nil {
 		return Order{}, fmt.Errorf("read lines: %w", err)
 	}
-	return fromRows(r, lines)
+	o, err := fromRows(r, lines)
+	if err != nil {
+		return Order{}, err
+	}
+	return o, loadPayments(ctx, q, m, &o)
+}
+
+func loadPayments(ctx context.Context, q *orderdb.Queries, m tenant.ID, o *Order) error {
+	pays, err := q.ListOrderPayments(ctx, orderdb.ListOrderPaymentsParams{MerchantID: string(m), OrderID: o.ID})
+	if err != nil {
+		return fmt.Errorf("read payments: %w", err)
+	}
+	o.Payments = make([]AppliedPayment, len(pays))
+	for i, p := range pays {
+		o.Payments[i] = AppliedPayment{ID: p.ID, Method: p.Method, Amount: money.VND(p.Amount), Status: p.Status}
+	}
+	return nil
 }
 
 func fromRows(r orderdb.Order, rows []orderdb.OrderLine) (Order, error) {
@@ -80,7 +96,7 @@ func fromRows(r orderdb.Order, rows []orderdb.OrderLine) (Order, error) {
 		PlaceName: r.PlaceName, Guests: int(r.Guests), PickupNumber: int(r.PickupNumber), Note: r.Note, Version: r.Version,
 		OpenedBy: r.OpenedBy, OpenedAt: r.OpenedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CancelReason: r.CancelReason,
 		Terms: Terms{VATRatePercent: int(r.VatRatePercent), PricesIncludeVAT: r.PricesIncludeVat, ServiceChargePercent: int(r.ServiceChargePercent)},
-		Lines: lines, Payments: []Payment{},
+		Lines: lines, Payments: []AppliedPayment{},
 		Totals: Totals{Subtotal: money.VND(r.Subtotal), Discount: money.VND(r.Discount), ServiceCharge: money.VND(r.ServiceCharge),
 			VAT: money.VND(r.Vat), Total: money.VND(r.Total), Paid: money.VND(r.Paid), AmountDue: max(money.VND(r.Total-r.Paid), 0)}}
 	if r.ClosedAt.Valid {

@@ -66,6 +66,16 @@ type OrderLine struct {
 	VoidedAt    sql.NullTime
 }
 
+type OrderPayment struct {
+	ID         string
+	MerchantID string
+	OrderID    string
+	Method     string
+	Amount     int64
+	Status     string
+	CreatedAt  time.Time
+}
+
 type OrderPickupNumber struct {
 	MerchantID string
 	ShopID     string

@@ -98,6 +98,8 @@ const (
 	OrderVoid  Permission = "order.void"
 	// OrderAdjust: corrections only a manager makes, audited (a karaoke session's start time).
 	OrderAdjust Permission = "order.adjust"
+	// PaymentTake: taking payments on a shop's orders.
+	PaymentTake Permission = "payment.take"
 	// KitchenRead, KitchenWork: the kitchen display — reading tickets, moving them along, recalling them.
 	KitchenRead Permission = "kitchen.read"
 	KitchenWork Permission = "kitchen.work"
@@ -131,6 +133,7 @@ var table = map[Permission][]Role{
 	OrderWrite:       {Owner, Manager, Cashier, Waiter},
 	OrderVoid:        {Owner, Manager, Cashier},
 	OrderAdjust:      {Owner, Manager},
+	PaymentTake:      {Owner, Manager, Cashier},
 	KitchenRead:      {Owner, Manager, Cashier, Waiter, Kitchen},
 	KitchenWork:      {Owner, Manager, Waiter, Kitchen},
 	PlatformAdmin:    {Admin},
