@@ -87,27 +87,27 @@ const (
 
 // Order is the core contract's order.
 type Order struct {
-	ID           string      `json:"id"`
-	ShopID       string      `json:"shop_id"`
-	Type         Type        `json:"type" enum:"dine_in,room,takeaway"`
-	Status       Status      `json:"status" enum:"open,ordering,served,billing,paid,closed,cancelled"`
-	TableID      string      `json:"table_id"`
-	RoomID       string      `json:"room_id"`
-	PlaceName    string      `json:"place_name" doc:"The table's or room's name, or \"#<pickup number>\" for takeaway."`
-	Guests       int         `json:"guests"`
-	PickupNumber int         `json:"pickup_number,omitempty"`
-	Note         string      `json:"note"`
-	Version      int64       `json:"version"`
-	OpenedBy     string      `json:"opened_by"`
-	OpenedAt     time.Time   `json:"opened_at"`
-	UpdatedAt    time.Time   `json:"updated_at"`
-	ClosedAt     *time.Time  `json:"closed_at"`
-	CancelReason string      `json:"cancel_reason,omitempty"`
-	Terms        Terms       `json:"terms"`
-	Lines        []Line      `json:"lines"`
-	TimeCharge   *TimeCharge `json:"time_charge,omitempty" doc:"A room order's billed time, running until paused or billed."`
-	Totals       Totals      `json:"totals"`
-	Payments     []AppliedPayment   `json:"payments"`
+	ID           string           `json:"id"`
+	ShopID       string           `json:"shop_id"`
+	Type         Type             `json:"type" enum:"dine_in,room,takeaway"`
+	Status       Status           `json:"status" enum:"open,ordering,served,billing,paid,closed,cancelled"`
+	TableID      string           `json:"table_id"`
+	RoomID       string           `json:"room_id"`
+	PlaceName    string           `json:"place_name" doc:"The table's or room's name, or \"#<pickup number>\" for takeaway."`
+	Guests       int              `json:"guests"`
+	PickupNumber int              `json:"pickup_number,omitempty"`
+	Note         string           `json:"note"`
+	Version      int64            `json:"version"`
+	OpenedBy     string           `json:"opened_by"`
+	OpenedAt     time.Time        `json:"opened_at"`
+	UpdatedAt    time.Time        `json:"updated_at"`
+	ClosedAt     *time.Time       `json:"closed_at"`
+	CancelReason string           `json:"cancel_reason,omitempty"`
+	Terms        Terms            `json:"terms"`
+	Lines        []Line           `json:"lines"`
+	TimeCharge   *TimeCharge      `json:"time_charge,omitempty" doc:"A room order's billed time, running until paused or billed."`
+	Totals       Totals           `json:"totals"`
+	Payments     []AppliedPayment `json:"payments"`
 }
 
 // Terms are the shop's pricing terms, copied into the order when it opens.
