@@ -15,7 +15,7 @@ import (
 	"github.com/goodgo/goodgo/internal/iam"
 	"github.com/goodgo/goodgo/internal/inventory"
 	"github.com/goodgo/goodgo/internal/kitchen"
-	"github.com/goodgo/goodgo/internal/kitchen/escpos"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/kitchen/printq"
 	"github.com/goodgo/goodgo/internal/merchant"
 	"github.com/goodgo/goodgo/internal/order"

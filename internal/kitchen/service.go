@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goodgo/goodgo/internal/kitchen/escpos"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/kitchen/kitchendb"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/clock"

@@ -38,7 +38,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/goodgo/goodgo/internal/kitchen/escpos"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
 	"github.com/goodgo/goodgo/internal/platform/tenant"

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goodgo/goodgo/internal/kitchen/escpos"
-	"github.com/goodgo/goodgo/internal/kitchen/escpos/escpostest"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
+	"github.com/goodgo/goodgo/internal/platform/escpos/escpostest"
 	"github.com/goodgo/goodgo/internal/kitchen/printq"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/clock"

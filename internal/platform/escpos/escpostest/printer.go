@@ -17,7 +17,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/goodgo/goodgo/internal/kitchen/escpos"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 )
 
 // StatusOnline is what the fake answers to DLE EOT 1 (printer online, no error).

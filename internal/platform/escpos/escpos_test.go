@@ -12,7 +12,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/goodgo/goodgo/internal/kitchen/escpos"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 )
 
 var savePNG = flag.String("png", "", "write the rendered test documents as PNG files with this path prefix")

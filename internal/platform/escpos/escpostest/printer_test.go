@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goodgo/goodgo/internal/kitchen/escpos"
-	"github.com/goodgo/goodgo/internal/kitchen/escpos/escpostest"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
+	"github.com/goodgo/goodgo/internal/platform/escpos/escpostest"
 )
 
 // The fake prints what it receives, answers the status request after it, and decodes the same raster.

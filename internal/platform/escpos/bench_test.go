@@ -3,7 +3,7 @@ package escpos_test
 import (
 	"testing"
 
-	"github.com/goodgo/goodgo/internal/kitchen/escpos"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 )
 
 // BenchmarkKitchenTicket renders and encodes a 20-line kitchen ticket at 80 mm, what the print worker does
