@@ -15,13 +15,13 @@ import (
 	"github.com/goodgo/goodgo/internal/iam"
 	"github.com/goodgo/goodgo/internal/inventory"
 	"github.com/goodgo/goodgo/internal/kitchen"
-	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/kitchen/printq"
 	"github.com/goodgo/goodgo/internal/merchant"
 	"github.com/goodgo/goodgo/internal/order"
 	"github.com/goodgo/goodgo/internal/order/timebill"
 	"github.com/goodgo/goodgo/internal/payment"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/events"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
@@ -113,7 +113,7 @@ func modules() []Module {
 	orderService := func(k *Kit) *order.Service {
 		if orders == nil {
 			orders = order.New(k.DB, k.Clock, order.Options{Nudge: k.Relay.Nudge, Catalog: orderCatalog{catalogService(k)},
-				Shops: shops(k), Kitchen: orderKitchen{kitchenService(k)}, Rates: rateService(k),
+				Shops: shops(k), Kitchen: orderKitchen{kitchenService(k)}, Rates: rateService(k), Printer: ticketPrinter{printService(k)},
 				Audit: func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error {
 					return accounts.iam.AuditInTx(ctx, tx, m, event, actor, detail)
 				}})
@@ -432,6 +432,21 @@ func (p ticketPrinter) PrintTicket(ctx context.Context, tx *sql.Tx, m tenant.ID,
 	_, err := p.svc.Enqueue(ctx, tx, m, printq.JobInput{ShopID: shopID, Kind: printq.Kitchen, Station: station, Document: doc,
 		Reference: ref})
 	return err
+}
+
+// PrintReceipt queues a receipt for the shop's receipt printer.
+func (p ticketPrinter) PrintReceipt(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID string, doc escpos.Document, ref string) (string, error) {
+	job, err := p.svc.Enqueue(ctx, tx, m, printq.JobInput{ShopID: shopID, Kind: printq.Receipt, Document: doc, Reference: ref})
+	return job.ID, err
+}
+
+// Receipt gives the order module what receipts print about the shop.
+func (d shopDirectory) Receipt(ctx context.Context, m tenant.ID, shopID string) (order.ReceiptInfo, error) {
+	sh, err := d.svc.Shop(ctx, m, shopID)
+	if err != nil {
+		return order.ReceiptInfo{}, err
+	}
+	return order.ReceiptInfo{Name: sh.Name, Address: sh.Address, Header: sh.ReceiptHeader, Footer: sh.ReceiptFooter}, nil
 }
 
 // orderPayments applies the payment module's payments to orders.

@@ -237,6 +237,11 @@ func TestKaraokeWorkflowThroughTheServer(t *testing.T) {
 	if order["status"] != "paid" || order["totals"].(map[string]any)["amount_due"].(float64) != 0 || len(order["payments"].([]any)) != 2 {
 		t.Fatalf("after paying: %v %v", order["status"], order["totals"])
 	}
+	code, page := request(t, "GET", base+op+"/receipt", owner, nil, nil)
+	if code != 200 || !strings.Contains(string(page), "TỔNG CỘNG") || !strings.Contains(string(page), "Bia Hà Nội") ||
+		!strings.Contains(string(page), "Giờ hát: ") {
+		t.Errorf("receipt page: %d\n%s", code, page)
+	}
 	closed := w.must(t, "POST", op+"/close", owner, nil, 200)
 	if closed["status"] != "closed" {
 		t.Fatalf("close: %v", closed["status"])

@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
@@ -18,6 +19,7 @@ import (
 // accepts an Idempotency-Key (the platform middleware replays the first answer) and an expected_version.
 func (s *Service) Routes(api huma.API) {
 	s.timerRoutes(api)
+	s.receiptRoutes(api)
 	tags := []string{"Orders"}
 	huma.Register(api, op("open-order", http.MethodPost, "/api/v1/shops/{shop_id}/orders",
 		"Open an order on a table, a karaoke room, or for takeaway (409 when the table already has one)", tags, rbac.OrderWrite, http.StatusCreated),
@@ -121,6 +123,50 @@ func (s *Service) Routes(api huma.API) {
 			o, err := s.Cancel(ctx, m, in.OrderID, in.Body.Reason, c)
 			return &orderOutput{Body: o}, err
 		})
+}
+
+func (s *Service) receiptRoutes(api huma.API) {
+	tags := []string{"Orders"}
+	huma.Register(api, op("get-order-receipt", http.MethodGet, "/api/v1/orders/{order_id}/receipt",
+		"The order's receipt (the bill to check before it is paid) as an HTML page for 80 mm paper", tags, rbac.OrderRead, 0),
+		func(ctx context.Context, in *orderPath) (*receiptOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			doc, o, err := s.Receipt(ctx, m, in.OrderID, reach(ctx, rbac.OrderRead))
+			if err != nil {
+				return nil, err
+			}
+			page, err := escpos.HTML(doc, "Hóa đơn "+o.PlaceName)
+			if err != nil {
+				return nil, err
+			}
+			return &receiptOutput{ContentType: "text/html; charset=utf-8", Body: page}, nil
+		})
+	huma.Register(api, op("print-order-receipt", http.MethodPost, "/api/v1/orders/{order_id}/receipt/print",
+		"Print (or reprint) the order's receipt on the shop's receipt printer", tags, rbac.OrderWrite, http.StatusAccepted),
+		func(ctx context.Context, in *orderPath) (*printOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			job, err := s.PrintReceipt(ctx, m, in.OrderID, reach(ctx, rbac.OrderWrite))
+			out := &printOutput{}
+			out.Body.PrintJobID = job
+			return out, err
+		})
+}
+
+type receiptOutput struct {
+	ContentType string `header:"Content-Type"`
+	Body        []byte
+}
+
+type printOutput struct {
+	Body struct {
+		PrintJobID string `json:"print_job_id"`
+	}
 }
 
 func (s *Service) timerRoutes(api huma.API) {

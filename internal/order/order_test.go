@@ -1,6 +1,7 @@
 package order
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/goodgo/goodgo/internal/platform/money"
@@ -36,5 +37,32 @@ func TestTotalsPerLineHalfUp(t *testing.T) {
 		if got := computeTotals(c.lines, c.terms, c.paid, 0); got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestReceiptShowsWhatTheCustomerPays(t *testing.T) {
+	o := Order{ID: "0190c0de-0000-7000-8000-0000abcd1234", PlaceName: "Bàn 5", Status: StatusPaid,
+		Terms: Terms{VATRatePercent: 8, PricesIncludeVAT: true, ServiceChargePercent: 5},
+		Lines: []Line{{Name: "Cà phê sữa đá", Quantity: 2, UnitPrice: 34000, Amount: 68000, Status: "sent",
+			Modifiers: []LineModifier{{Name: "Thêm sữa"}}}, {Name: "Bánh flan", Quantity: 1, Status: "voided"}},
+		Payments: []AppliedPayment{{Method: "cash", Amount: 71400}}}
+	o.Totals = computeTotals(o.Lines, o.Terms, 71400, 0)
+	doc := receiptDocument(o, ReceiptInfo{Name: "Phở Hà Nội", Footer: "Hẹn gặp lại"})
+	var text []string
+	for _, b := range doc.Blocks {
+		text = append(text, b.Text+"|"+b.Right)
+	}
+	joined := strings.Join(text, "\n")
+	for _, want := range []string{"HÓA ĐƠN|", "2 × Cà phê sữa đá|68.000", "   + Thêm sữa|", "Phí dịch vụ 5%|3.400",
+		"VAT 8% (đã gồm)|5.289", "TỔNG CỘNG|71.400", "Thanh toán tiền mặt|71.400", "Hẹn gặp lại|"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, joined)
+		}
+	}
+	if strings.Contains(joined, "Bánh flan") || strings.Contains(joined, "Còn lại") {
+		t.Errorf("a voided line or a balance on a paid receipt:\n%s", joined)
+	}
+	if err := doc.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

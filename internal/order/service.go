@@ -46,6 +46,8 @@ type Shops interface {
 	Terms(ctx context.Context, m tenant.ID, shopID string) (Terms, error)
 	// Place returns a live table (or room) of the shop; apperr.NotFound when there is none.
 	Place(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (Place, error)
+	// Receipt returns what receipts print about the shop.
+	Receipt(ctx context.Context, m tenant.ID, shopID string) (ReceiptInfo, error)
 }
 
 // Place is a table or karaoke room, as an order needs it.
@@ -103,6 +105,8 @@ type Options struct {
 	Kitchen Kitchen
 	// Rates prices room time; without it room orders carry no time charge.
 	Rates Rates
+	// Printer queues receipts for the shop's receipt printer; nil: receipts are shown, not printed.
+	Printer Printer
 	// Audit records manager corrections in the merchant's audit log inside tx; nil records none.
 	Audit func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error
 }
@@ -116,6 +120,7 @@ type Service struct {
 	shops   Shops
 	kitchen Kitchen
 	rates   Rates
+	printer Printer
 	audit   func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error
 }
 
@@ -126,7 +131,7 @@ func New(d *db.DB, clk clock.Clock, opts Options) *Service {
 		nudge = func() {}
 	}
 	return &Service{db: d, clk: clk, nudge: nudge, catalog: opts.Catalog, shops: opts.Shops, kitchen: opts.Kitchen,
-		rates: opts.Rates, audit: opts.Audit}
+		rates: opts.Rates, audit: opts.Audit, printer: opts.Printer}
 }
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Microsecond) }

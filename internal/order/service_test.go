@@ -302,3 +302,7 @@ func TestTakeawayGetsPickupNumbers(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func (fakeShops) Receipt(context.Context, tenant.ID, string) (order.ReceiptInfo, error) {
+	return order.ReceiptInfo{Name: "Phở Hà Nội", Address: "1 Hàng Bạc", Footer: "Hẹn gặp lại"}, nil
+}
