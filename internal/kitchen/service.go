@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/kitchen/kitchendb"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/clock"
 	"github.com/goodgo/goodgo/internal/platform/db"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/events"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )

@@ -38,8 +38,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )

@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/kitchen/printq/printqdb"
 	"github.com/goodgo/goodgo/internal/platform/db"
+	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
