@@ -113,7 +113,7 @@ func modules() []Module {
 	orderService := func(k *Kit) *order.Service {
 		if orders == nil {
 			orders = order.New(k.DB, k.Clock, order.Options{Nudge: k.Relay.Nudge, Catalog: orderCatalog{catalogService(k)},
-				Shops: shops(k), Kitchen: orderKitchen{kitchenService(k)}, Rates: rateService(k), Printer: ticketPrinter{printService(k)},
+				Shops: shops(k), Kitchen: orderKitchen{kitchenService(k)}, Rates: rateService(k), Printer: ticketPrinter{printService(k)}, QR: qrPlaces{merchantService(k)},
 				Audit: func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error {
 					return accounts.iam.AuditInTx(ctx, tx, m, event, actor, detail)
 				}})
@@ -447,6 +447,22 @@ func (d shopDirectory) Receipt(ctx context.Context, m tenant.ID, shopID string) 
 		return order.ReceiptInfo{}, err
 	}
 	return order.ReceiptInfo{Name: sh.Name, Address: sh.Address, Header: sh.ReceiptHeader, Footer: sh.ReceiptFooter}, nil
+}
+
+// qrPlaces resolves tables' QR tokens for customers' orders.
+type qrPlaces struct{ svc *merchant.Service }
+
+func (q qrPlaces) ResolveQR(ctx context.Context, token string) (order.QRPlace, error) {
+	ref, err := q.svc.ResolveQRToken(ctx, token)
+	if err != nil {
+		return order.QRPlace{}, err
+	}
+	sh, err := q.svc.LiveShop(ctx, ref.MerchantID, ref.ShopID)
+	if err != nil {
+		return order.QRPlace{}, err
+	}
+	return order.QRPlace{MerchantID: ref.MerchantID, ShopID: ref.ShopID, TableID: ref.TableID, RoomID: ref.RoomID,
+		NeedsConfirmation: sh.QROrdersNeedConfirmation}, nil
 }
 
 // orderPayments applies the payment module's payments to orders.

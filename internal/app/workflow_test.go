@@ -248,3 +248,49 @@ func TestKaraokeWorkflowThroughTheServer(t *testing.T) {
 	}
 	w.must(t, "POST", sp+"/orders", owner, map[string]any{"type": "room", "room_id": room}, 201)
 }
+
+// A customer orders from a table's QR code through the real server: with the shop's default the lines wait
+// for staff; after the shop lets QR orders go straight to the kitchen they are sent at once. A rotated or
+// unknown token is 404, another merchant's product 422, and nobody signs in.
+func TestQRSelfOrderThroughTheServer(t *testing.T) {
+	base, _ := start(t, testConfig(t), modules())
+	w := &isolationWorld{base: base}
+	owner := w.must(t, "POST", "/api/v1/auth/register", "", map[string]string{"email": "qr@quan.vn",
+		"password": "Gọi món bằng QR 2026", "full_name": "Chủ quán", "merchant_name": "Quán QR"}, 201)["access_token"].(string)
+	shopID := w.must(t, "POST", "/api/v1/shops", owner, map[string]any{"name": "Cà phê QR", "business_type": "cafe",
+		"vat_rate_percent": 8}, 201)["id"].(string)
+	sp := "/api/v1/shops/" + shopID
+	area := w.must(t, "POST", sp+"/areas", owner, map[string]any{"name": "Sân"}, 201)["id"].(string)
+	table := w.must(t, "POST", sp+"/tables", owner, map[string]any{"area_id": area, "name": "S1", "seats": 2}, 201)
+	token := table["qr_token"].(string)
+	cat := w.must(t, "POST", "/api/v1/categories", owner, map[string]any{"name": "Cà phê", "station": "bar"}, 201)["id"].(string)
+	coffee := w.must(t, "POST", "/api/v1/products", owner, map[string]any{"name": "Bạc xỉu", "category_id": cat, "price": 32000}, 201)["id"].(string)
+
+	placed := w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"lines": []map[string]any{
+		{"product_id": coffee, "quantity": 2, "note": "ít ngọt"}}}, 201)
+	if placed["needs_confirmation"] != true || placed["total"].(float64) != 64000 ||
+		placed["lines"].([]any)[0].(map[string]any)["status"] != "new" {
+		t.Fatalf("first QR order: %v", placed)
+	}
+	orders := w.must(t, "GET", sp+"/orders", owner, nil, 200)["items"].([]any)
+	if len(orders) != 1 || orders[0].(map[string]any)["table_id"] != table["id"] {
+		t.Fatalf("staff see %v", orders)
+	}
+	w.must(t, "PATCH", sp, owner, map[string]any{"qr_orders_need_confirmation": false}, 200)
+	again := w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"lines": []map[string]any{
+		{"product_id": coffee, "quantity": 1}}}, 201)
+	lines := again["lines"].([]any)
+	if again["order_id"] != placed["order_id"] || len(lines) != 2 || lines[1].(map[string]any)["status"] != "sent" ||
+		lines[0].(map[string]any)["status"] != "sent" {
+		t.Fatalf("second QR order joins the table's order and goes to the kitchen: %v", again)
+	}
+	w.must(t, "POST", "/api/v1/public/tables/not-a-real-token-000/orders", "", map[string]any{"lines": []map[string]any{
+		{"product_id": coffee, "quantity": 1}}}, 404)
+	w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"lines": []map[string]any{
+		{"product_id": "0190c0de-0000-7000-8000-000000000000", "quantity": 1}}}, 422)
+	w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"lines": []map[string]any{
+		{"product_id": coffee, "quantity": 0}}}, 422)
+	w.must(t, "POST", sp+"/tables/"+table["id"].(string)+"/qr-token", owner, nil, 200)
+	w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"lines": []map[string]any{
+		{"product_id": coffee, "quantity": 1}}}, 404)
+}

@@ -173,19 +173,20 @@ type createShopBody struct {
 }
 
 type patchShopBody struct {
-	Name                    *string       `json:"name,omitempty" minLength:"1" maxLength:"100"`
-	BusinessType            *BusinessType `json:"business_type,omitempty" enum:"restaurant,cafe,karaoke,bar"`
-	Address                 *string       `json:"address,omitempty" maxLength:"300"`
-	VATRatePercent          *int          `json:"vat_rate_percent,omitempty" enum:"0,5,8,10"`
-	PricesIncludeVAT        *bool         `json:"prices_include_vat,omitempty"`
-	ServiceChargePercent    *int          `json:"service_charge_percent,omitempty" minimum:"0" maximum:"100"`
-	OpeningHours            *string       `json:"opening_hours,omitempty" maxLength:"500"`
-	ReceiptHeader           *string       `json:"receipt_header,omitempty" maxLength:"1000"`
-	ReceiptFooter           *string       `json:"receipt_footer,omitempty" maxLength:"1000"`
-	BankBIN                 *string       `json:"bank_bin,omitempty" pattern:"^([0-9]{6})?$" patternDescription:"the bank's 6-digit BIN"`
-	BankAccountNumber       *string       `json:"bank_account_number,omitempty" pattern:"^[0-9A-Za-z]{0,19}$" patternDescription:"up to 19 letters and digits"`
-	BankAccountName         *string       `json:"bank_account_name,omitempty" maxLength:"100"`
-	RequireRegisteredDevice *bool         `json:"require_registered_device,omitempty" doc:"Allow PIN sign-in only from the shop's registered terminals."`
+	Name                     *string       `json:"name,omitempty" minLength:"1" maxLength:"100"`
+	BusinessType             *BusinessType `json:"business_type,omitempty" enum:"restaurant,cafe,karaoke,bar"`
+	Address                  *string       `json:"address,omitempty" maxLength:"300"`
+	VATRatePercent           *int          `json:"vat_rate_percent,omitempty" enum:"0,5,8,10"`
+	PricesIncludeVAT         *bool         `json:"prices_include_vat,omitempty"`
+	ServiceChargePercent     *int          `json:"service_charge_percent,omitempty" minimum:"0" maximum:"100"`
+	OpeningHours             *string       `json:"opening_hours,omitempty" maxLength:"500"`
+	ReceiptHeader            *string       `json:"receipt_header,omitempty" maxLength:"1000"`
+	ReceiptFooter            *string       `json:"receipt_footer,omitempty" maxLength:"1000"`
+	BankBIN                  *string       `json:"bank_bin,omitempty" pattern:"^([0-9]{6})?$" patternDescription:"the bank's 6-digit BIN"`
+	BankAccountNumber        *string       `json:"bank_account_number,omitempty" pattern:"^[0-9A-Za-z]{0,19}$" patternDescription:"up to 19 letters and digits"`
+	BankAccountName          *string       `json:"bank_account_name,omitempty" maxLength:"100"`
+	RequireRegisteredDevice  *bool         `json:"require_registered_device,omitempty" doc:"Allow PIN sign-in only from the shop's registered terminals."`
+	QROrdersNeedConfirmation *bool         `json:"qr_orders_need_confirmation,omitempty" doc:"Hold customers' QR orders until staff send them to the kitchen."`
 }
 
 type listShopsInput struct {
@@ -250,7 +251,7 @@ func (s *Service) shopRoutes(api huma.API) {
 				ServiceChargePercent: b.ServiceChargePercent, OpeningHours: b.OpeningHours,
 				ReceiptHeader: b.ReceiptHeader, ReceiptFooter: b.ReceiptFooter, BankBIN: b.BankBIN,
 				BankAccountNumber: b.BankAccountNumber, BankAccountName: b.BankAccountName,
-				RequireRegisteredDevice: b.RequireRegisteredDevice})
+				RequireRegisteredDevice: b.RequireRegisteredDevice, QROrdersNeedConfirmation: b.QROrdersNeedConfirmation})
 			return &shopOutput{Body: sh}, located(err, "body")
 		})
 	huma.Register(api, op("archive-shop", http.MethodPost, "/api/v1/shops/{shop_id}/archive",

@@ -190,6 +190,8 @@ type ShopSettings struct {
 	BankAccountName      string `json:"bank_account_name"`
 	// RequireRegisteredDevice limits PIN sign-in to the shop's registered terminals.
 	RequireRegisteredDevice bool `json:"require_registered_device" doc:"PIN sign-in only from the shop's registered terminals."`
+	// QROrdersNeedConfirmation holds customers' QR orders until staff send them to the kitchen.
+	QROrdersNeedConfirmation bool `json:"qr_orders_need_confirmation" doc:"Orders placed from a table's QR code wait for staff to send them to the kitchen (default true)."`
 }
 
 // ShopInput creates a shop.
@@ -216,6 +218,8 @@ type ShopPatch struct {
 	BankAccountName      *string
 	// RequireRegisteredDevice, when true, limits PIN sign-in to registered terminals.
 	RequireRegisteredDevice *bool
+	// QROrdersNeedConfirmation, when set, says whether QR orders wait for staff.
+	QROrdersNeedConfirmation *bool
 }
 
 // ShopPage is one page of shops and the cursor of the next ("" at the end).

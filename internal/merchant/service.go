@@ -278,7 +278,7 @@ func (s *Service) Plans(ctx context.Context) ([]Plan, error) {
 // reached or the merchant is archived. The shop.created event is written with it.
 func (s *Service) CreateShop(ctx context.Context, m tenant.ID, in ShopInput) (Shop, error) {
 	shop, err := validateShop(Shop{Name: in.Name, BusinessType: in.BusinessType, Address: in.Address,
-		ShopSettings: ShopSettings{VATRatePercent: in.VATRatePercent, PricesIncludeVAT: true}})
+		ShopSettings: ShopSettings{VATRatePercent: in.VATRatePercent, PricesIncludeVAT: true, QROrdersNeedConfirmation: true}})
 	if err != nil {
 		return Shop{}, err
 	}
@@ -486,6 +486,7 @@ func (s *Service) UpdateShop(ctx context.Context, m tenant.ID, id string, p Shop
 		setIf(&sh.BankAccountNumber, p.BankAccountNumber)
 		setIf(&sh.BankAccountName, p.BankAccountName)
 		setIf(&sh.RequireRegisteredDevice, p.RequireRegisteredDevice)
+		setIf(&sh.QROrdersNeedConfirmation, p.QROrdersNeedConfirmation)
 		if sh, err = validateShop(sh); err != nil {
 			return err
 		}
@@ -496,8 +497,9 @@ func (s *Service) UpdateShop(ctx context.Context, m tenant.ID, id string, p Shop
 			ServiceChargePercent: int32(sh.ServiceChargePercent), OpeningHours: sh.OpeningHours,
 			ReceiptHeader: sh.ReceiptHeader, ReceiptFooter: sh.ReceiptFooter, BankBin: sh.BankBIN,
 			BankAccountNumber: sh.BankAccountNumber, BankAccountName: sh.BankAccountName,
-			RequireRegisteredDevice: sh.RequireRegisteredDevice,
-			UpdatedAt:               sh.UpdatedAt, MerchantID: string(m), ID: id,
+			RequireRegisteredDevice:  sh.RequireRegisteredDevice,
+			QrOrdersNeedConfirmation: sh.QROrdersNeedConfirmation,
+			UpdatedAt:                sh.UpdatedAt, MerchantID: string(m), ID: id,
 		})
 		if err != nil {
 			return fmt.Errorf("update shop: %w", err)

@@ -20,6 +20,9 @@ import (
 func (s *Service) Routes(api huma.API) {
 	s.timerRoutes(api)
 	s.receiptRoutes(api)
+	if s.qr != nil {
+		s.qrRoutes(api)
+	}
 	tags := []string{"Orders"}
 	huma.Register(api, op("open-order", http.MethodPost, "/api/v1/shops/{shop_id}/orders",
 		"Open an order on a table, a karaoke room, or for takeaway (409 when the table already has one)", tags, rbac.OrderWrite, http.StatusCreated),
@@ -124,6 +127,40 @@ func (s *Service) Routes(api huma.API) {
 			return &orderOutput{Body: o}, err
 		})
 }
+
+func (s *Service) qrRoutes(api huma.API) {
+	o := huma.Operation{OperationID: "place-qr-order", Method: http.MethodPost, Path: "/api/v1/public/tables/{qr_token}/orders",
+		Summary: "A customer orders from the table's QR code: the lines join the table's order", Tags: []string{"Public"},
+		DefaultStatus: http.StatusCreated}
+	rbac.Public(&o, "customers order from a table's QR code without an account")
+	huma.Register(api, o, func(ctx context.Context, in *qrOrderInput) (*qrOrderOutput, error) {
+		lines := make([]LineInput, len(in.Body.Lines))
+		for i, l := range in.Body.Lines {
+			lines[i] = LineInput{ProductID: l.ProductID, VariantID: l.VariantID, Quantity: l.Quantity, ModifierOptionIDs: l.ModifierOptionIDs, Note: l.Note}
+		}
+		v, err := s.PlaceQROrder(ctx, in.Token, lines)
+		return &qrOrderOutput{Body: v}, err
+	})
+}
+
+type qrLineBody struct {
+	ProductID         string   `json:"product_id" minLength:"1" maxLength:"64"`
+	VariantID         string   `json:"variant_id,omitempty" maxLength:"64"`
+	Quantity          int      `json:"quantity" minimum:"1" maximum:"99"`
+	ModifierOptionIDs []string `json:"modifier_option_ids,omitempty" maxItems:"50"`
+	Note              string   `json:"note,omitempty" maxLength:"200"`
+}
+
+type qrOrderBody struct {
+	Lines []qrLineBody `json:"lines" minItems:"1" maxItems:"50"`
+}
+
+type qrOrderInput struct {
+	Token string `path:"qr_token" minLength:"8" maxLength:"64"`
+	Body  qrOrderBody
+}
+
+type qrOrderOutput struct{ Body QROrderView }
 
 func (s *Service) receiptRoutes(api huma.API) {
 	tags := []string{"Orders"}

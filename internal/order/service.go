@@ -105,6 +105,8 @@ type Options struct {
 	Kitchen Kitchen
 	// Rates prices room time; without it room orders carry no time charge.
 	Rates Rates
+	// QR resolves tables' QR tokens for customers' orders; nil: no QR ordering.
+	QR QRPlaces
 	// Printer queues receipts for the shop's receipt printer; nil: receipts are shown, not printed.
 	Printer Printer
 	// Audit records manager corrections in the merchant's audit log inside tx; nil records none.
@@ -121,6 +123,7 @@ type Service struct {
 	kitchen Kitchen
 	rates   Rates
 	printer Printer
+	qr      QRPlaces
 	audit   func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error
 }
 
@@ -131,7 +134,7 @@ func New(d *db.DB, clk clock.Clock, opts Options) *Service {
 		nudge = func() {}
 	}
 	return &Service{db: d, clk: clk, nudge: nudge, catalog: opts.Catalog, shops: opts.Shops, kitchen: opts.Kitchen,
-		rates: opts.Rates, audit: opts.Audit, printer: opts.Printer}
+		rates: opts.Rates, audit: opts.Audit, printer: opts.Printer, qr: opts.QR}
 }
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Microsecond) }
@@ -337,42 +340,70 @@ type Change struct {
 
 // AddLine prices a line with the catalog and adds it to an open order.
 func (s *Service) AddLine(ctx context.Context, m tenant.ID, orderID string, in LineInput, c Change) (Order, error) {
+	return s.AddLines(ctx, m, orderID, []LineInput{in}, "body.", c)
+}
+
+// AddLines prices lines with the catalog in one call and adds them all to an open order, or none. Field
+// errors are named under prefix ("body." for one line, "body.lines[i]." for several).
+func (s *Service) AddLines(ctx context.Context, m tenant.ID, orderID string, in []LineInput, prefix string, c Change) (Order, error) {
 	var f []apperr.FieldError
-	if in.Quantity < 1 || in.Quantity > 999 {
-		f = append(f, apperr.FieldError{Field: "body.quantity", Message: "must be 1 to 999"})
+	at := func(i int) string {
+		if len(in) == 1 && prefix == "body." {
+			return prefix
+		}
+		return fmt.Sprintf("%s[%d].", strings.TrimSuffix(prefix, "."), i)
 	}
-	if utf8.RuneCountInString(in.Note) > 200 {
-		f = append(f, apperr.FieldError{Field: "body.note", Message: "at most 200 characters"})
+	if len(in) == 0 || len(in) > 50 {
+		f = append(f, apperr.FieldError{Field: strings.TrimSuffix(prefix, "."), Message: "1 to 50 lines"})
 	}
-	if in.Seat < 0 || in.Seat > 100 || in.Course < 0 || in.Course > 10 {
-		f = append(f, apperr.FieldError{Field: "body.seat", Message: "seat 0 to 100, course 0 to 10"})
+	for i, l := range in {
+		if l.Quantity < 1 || l.Quantity > 999 {
+			f = append(f, apperr.FieldError{Field: at(i) + "quantity", Message: "must be 1 to 999"})
+		}
+		if utf8.RuneCountInString(l.Note) > 200 {
+			f = append(f, apperr.FieldError{Field: at(i) + "note", Message: "at most 200 characters"})
+		}
+		if l.Seat < 0 || l.Seat > 100 || l.Course < 0 || l.Course > 10 {
+			f = append(f, apperr.FieldError{Field: at(i) + "seat", Message: "seat 0 to 100, course 0 to 10"})
+		}
 	}
 	if len(f) > 0 {
 		return Order{}, &apperr.Error{Kind: apperr.Invalid, Message: "validation failed", Fields: f}
 	}
-	var priced PricedLine
 	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
 		// Priced inside the change, so the shop is the order's own; a product of another merchant or shop is
 		// the catalog's field error.
-		lines, err := s.catalog.PriceLines(ctx, m, o.ShopID, []LineRequest{{ProductID: in.ProductID, VariantID: in.VariantID,
-			Quantity: in.Quantity, ModifierOptionIDs: in.ModifierOptionIDs}})
-		if err != nil {
-			return relocate(err, "lines[0].", "body.")
+		reqs := make([]LineRequest, len(in))
+		for i, l := range in {
+			reqs[i] = LineRequest{ProductID: l.ProductID, VariantID: l.VariantID, Quantity: l.Quantity, ModifierOptionIDs: l.ModifierOptionIDs}
 		}
-		priced = lines[0]
-		mods, err := json.Marshal(nonNil(priced.Modifiers))
+		priced, err := s.catalog.PriceLines(ctx, m, o.ShopID, reqs)
 		if err != nil {
-			return err
+			if len(in) == 1 && prefix == "body." {
+				return relocate(err, "lines[0].", "body.")
+			}
+			return relocate(err, "lines", strings.TrimSuffix(prefix, "."))
 		}
-		comps, err := json.Marshal(nonNil(priced.Components))
-		if err != nil {
-			return err
+		q := orderdb.New(tx)
+		for i, p := range priced {
+			mods, err := json.Marshal(nonNil(p.Modifiers))
+			if err != nil {
+				return err
+			}
+			comps, err := json.Marshal(nonNil(p.Components))
+			if err != nil {
+				return err
+			}
+			if err := q.InsertLine(ctx, orderdb.InsertLineParams{ID: db.NewID(), MerchantID: string(m), OrderID: o.ID,
+				Position: int32(len(o.Lines) + i), ProductID: p.ProductID, VariantID: p.VariantID, Name: p.Name,
+				VariantName: p.VariantName, CategoryID: p.CategoryID, Station: p.Station, TaxClass: p.TaxClass,
+				Quantity: int32(in[i].Quantity), UnitPrice: int64(p.UnitPrice), Modifiers: string(mods), Components: string(comps),
+				Note: strings.TrimSpace(in[i].Note), Seat: int32(in[i].Seat), Course: int32(in[i].Course), CreatedBy: c.Actor,
+				CreatedAt: now}); err != nil {
+				return err
+			}
 		}
-		return orderdb.New(tx).InsertLine(ctx, orderdb.InsertLineParams{ID: db.NewID(), MerchantID: string(m), OrderID: o.ID,
-			Position: int32(len(o.Lines)), ProductID: priced.ProductID, VariantID: priced.VariantID, Name: priced.Name,
-			VariantName: priced.VariantName, CategoryID: priced.CategoryID, Station: priced.Station, TaxClass: priced.TaxClass,
-			Quantity: int32(in.Quantity), UnitPrice: int64(priced.UnitPrice), Modifiers: string(mods), Components: string(comps),
-			Note: strings.TrimSpace(in.Note), Seat: int32(in.Seat), Course: int32(in.Course), CreatedBy: c.Actor, CreatedAt: now})
+		return nil
 	})
 }
 

@@ -80,25 +80,26 @@ type MerchantPlan struct {
 }
 
 type Shop struct {
-	ID                      string
-	MerchantID              string
-	Name                    string
-	IsDefault               bool
-	BusinessType            string
-	Address                 string
-	VatRatePercent          int32
-	PricesIncludeVat        bool
-	ServiceChargePercent    int32
-	OpeningHours            string
-	ReceiptHeader           string
-	ReceiptFooter           string
-	BankBin                 string
-	BankAccountNumber       string
-	BankAccountName         string
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
-	ArchivedAt              sql.NullTime
-	RequireRegisteredDevice bool
+	ID                       string
+	MerchantID               string
+	Name                     string
+	IsDefault                bool
+	BusinessType             string
+	Address                  string
+	VatRatePercent           int32
+	PricesIncludeVat         bool
+	ServiceChargePercent     int32
+	OpeningHours             string
+	ReceiptHeader            string
+	ReceiptFooter            string
+	BankBin                  string
+	BankAccountNumber        string
+	BankAccountName          string
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
+	ArchivedAt               sql.NullTime
+	RequireRegisteredDevice  bool
+	QrOrdersNeedConfirmation bool
 }
 
 type ShopDevice struct {

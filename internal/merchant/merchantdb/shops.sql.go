@@ -85,7 +85,7 @@ func (q *Queries) CountLiveShops(ctx context.Context, merchantID string) (int64,
 }
 
 const getShop = `-- name: GetShop :one
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device FROM shops WHERE merchant_id = $1 AND id = $2
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation FROM shops WHERE merchant_id = $1 AND id = $2
 `
 
 type GetShopParams struct {
@@ -116,12 +116,13 @@ func (q *Queries) GetShop(ctx context.Context, arg GetShopParams) (Shop, error) 
 		&i.UpdatedAt,
 		&i.ArchivedAt,
 		&i.RequireRegisteredDevice,
+		&i.QrOrdersNeedConfirmation,
 	)
 	return i, err
 }
 
 const getShopAnyMerchant = `-- name: GetShopAnyMerchant :one
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device FROM shops WHERE id = $1
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation FROM shops WHERE id = $1
 `
 
 // GetShopAnyMerchant reads a shop by id alone; it runs only inside db.WithSystemTx (PublicShop).
@@ -148,6 +149,7 @@ func (q *Queries) GetShopAnyMerchant(ctx context.Context, id string) (Shop, erro
 		&i.UpdatedAt,
 		&i.ArchivedAt,
 		&i.RequireRegisteredDevice,
+		&i.QrOrdersNeedConfirmation,
 	)
 	return i, err
 }
@@ -209,7 +211,7 @@ func (q *Queries) InsertShop(ctx context.Context, arg InsertShopParams) error {
 }
 
 const listAllShopsAfter = `-- name: ListAllShopsAfter :many
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device FROM shops
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation FROM shops
 WHERE merchant_id = $1
   AND (created_at > $2 OR (created_at = $2 AND id > $3))
 ORDER BY created_at, id
@@ -258,6 +260,7 @@ func (q *Queries) ListAllShopsAfter(ctx context.Context, arg ListAllShopsAfterPa
 			&i.UpdatedAt,
 			&i.ArchivedAt,
 			&i.RequireRegisteredDevice,
+			&i.QrOrdersNeedConfirmation,
 		); err != nil {
 			return nil, err
 		}
@@ -300,7 +303,7 @@ func (q *Queries) ListLiveShopIDs(ctx context.Context, merchantID string) ([]str
 }
 
 const listLiveShopsAfter = `-- name: ListLiveShopsAfter :many
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device FROM shops
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation FROM shops
 WHERE merchant_id = $1 AND archived_at IS NULL
   AND (created_at > $2 OR (created_at = $2 AND id > $3))
 ORDER BY created_at, id
@@ -350,6 +353,7 @@ func (q *Queries) ListLiveShopsAfter(ctx context.Context, arg ListLiveShopsAfter
 			&i.UpdatedAt,
 			&i.ArchivedAt,
 			&i.RequireRegisteredDevice,
+			&i.QrOrdersNeedConfirmation,
 		); err != nil {
 			return nil, err
 		}
@@ -391,27 +395,29 @@ SET name = $1, business_type = $2, address = $3,
     receipt_header = $8, receipt_footer = $9,
     bank_bin = $10, bank_account_number = $11,
     bank_account_name = $12,
-    require_registered_device = $13, updated_at = $14
-WHERE merchant_id = $15 AND id = $16 AND archived_at IS NULL
+    require_registered_device = $13,
+    qr_orders_need_confirmation = $14, updated_at = $15
+WHERE merchant_id = $16 AND id = $17 AND archived_at IS NULL
 `
 
 type UpdateShopSettingsParams struct {
-	Name                    string
-	BusinessType            string
-	Address                 string
-	VatRatePercent          int32
-	PricesIncludeVat        bool
-	ServiceChargePercent    int32
-	OpeningHours            string
-	ReceiptHeader           string
-	ReceiptFooter           string
-	BankBin                 string
-	BankAccountNumber       string
-	BankAccountName         string
-	RequireRegisteredDevice bool
-	UpdatedAt               time.Time
-	MerchantID              string
-	ID                      string
+	Name                     string
+	BusinessType             string
+	Address                  string
+	VatRatePercent           int32
+	PricesIncludeVat         bool
+	ServiceChargePercent     int32
+	OpeningHours             string
+	ReceiptHeader            string
+	ReceiptFooter            string
+	BankBin                  string
+	BankAccountNumber        string
+	BankAccountName          string
+	RequireRegisteredDevice  bool
+	QrOrdersNeedConfirmation bool
+	UpdatedAt                time.Time
+	MerchantID               string
+	ID                       string
 }
 
 func (q *Queries) UpdateShopSettings(ctx context.Context, arg UpdateShopSettingsParams) (int64, error) {
@@ -429,6 +435,7 @@ func (q *Queries) UpdateShopSettings(ctx context.Context, arg UpdateShopSettings
 		arg.BankAccountNumber,
 		arg.BankAccountName,
 		arg.RequireRegisteredDevice,
+		arg.QrOrdersNeedConfirmation,
 		arg.UpdatedAt,
 		arg.MerchantID,
 		arg.ID,

@@ -49,6 +49,34 @@ func (q *Queries) CountLiveShopOrders(ctx context.Context, arg CountLiveShopOrde
 	return count, err
 }
 
+const getLiveOrderAt = `-- name: GetLiveOrderAt :one
+SELECT id FROM orders
+WHERE merchant_id = $1 AND shop_id = $2
+  AND status IN ('open', 'ordering', 'served', 'billing')
+  AND ((table_id <> '' AND table_id = $3) OR (room_id <> '' AND room_id = $4))
+LIMIT 1
+`
+
+type GetLiveOrderAtParams struct {
+	MerchantID string
+	ShopID     string
+	TableID    string
+	RoomID     string
+}
+
+// GetLiveOrderAt finds the live order of a table or room of a shop.
+func (q *Queries) GetLiveOrderAt(ctx context.Context, arg GetLiveOrderAtParams) (string, error) {
+	row := q.db.QueryRowContext(ctx, getLiveOrderAt,
+		arg.MerchantID,
+		arg.ShopID,
+		arg.TableID,
+		arg.RoomID,
+	)
+	var id string
+	err := row.Scan(&id)
+	return id, err
+}
+
 const getOrder = `-- name: GetOrder :one
 SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason FROM orders WHERE merchant_id = $1 AND id = $2
 `

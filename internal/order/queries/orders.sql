@@ -81,3 +81,11 @@ WHERE order_lines.merchant_id = sqlc.arg(from_merchant_id)
 -- name: MoveShopPickupNumbers :exec
 UPDATE order_pickup_numbers SET merchant_id = sqlc.arg(to_merchant_id)
 WHERE shop_id = sqlc.arg(shop_id) AND merchant_id = sqlc.arg(from_merchant_id);
+
+-- name: GetLiveOrderAt :one
+-- GetLiveOrderAt finds the live order of a table or room of a shop.
+SELECT id FROM orders
+WHERE merchant_id = sqlc.arg(merchant_id) AND shop_id = sqlc.arg(shop_id)
+  AND status IN ('open', 'ordering', 'served', 'billing')
+  AND ((table_id <> '' AND table_id = sqlc.arg(table_id)) OR (room_id <> '' AND room_id = sqlc.arg(room_id)))
+LIMIT 1;

@@ -1,0 +1,120 @@
+package order
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/goodgo/goodgo/internal/order/orderdb"
+	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/money"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
+)
+
+// Self-ordering from a table's QR code: the customer holds only the table's token. Their lines join the
+// table's live order (one is opened when there is none) and either wait for staff to send them to the kitchen
+// (the shop's default) or go at once. Staff screens get qr_order.placed on the shop's orders topic.
+
+// QRPlace is what a QR token points at, with the shop's rule for QR orders.
+type QRPlace struct {
+	MerchantID        tenant.ID
+	ShopID            string
+	TableID, RoomID   string
+	NeedsConfirmation bool
+}
+
+// QRPlaces resolves QR tokens (the merchant module, across tenants). An unknown or rotated token is NotFound.
+type QRPlaces interface {
+	ResolveQR(ctx context.Context, token string) (QRPlace, error)
+}
+
+// EventQROrderPlaced tells the shop's staff that a customer ordered from a table.
+const EventQROrderPlaced = "qr_order.placed"
+
+// QROrderView is what the customer sees of the table's order.
+type QROrderView struct {
+	OrderID           string       `json:"order_id"`
+	PlaceName         string       `json:"place_name"`
+	NeedsConfirmation bool         `json:"needs_confirmation" doc:"The new lines wait for staff to send them to the kitchen."`
+	Lines             []QRLineView `json:"lines"`
+	Total             money.VND    `json:"total"`
+}
+
+// QRLineView is one line of the table's order as the customer sees it.
+type QRLineView struct {
+	Name     string    `json:"name"`
+	Quantity int       `json:"quantity"`
+	Status   string    `json:"status" enum:"new,sent,voided"`
+	Amount   money.VND `json:"amount"`
+}
+
+// PlaceQROrder adds a customer's lines to the live order of the table (or room) whose QR token they hold.
+func (s *Service) PlaceQROrder(ctx context.Context, token string, lines []LineInput) (QROrderView, error) {
+	if s.qr == nil {
+		return QROrderView{}, apperr.E(apperr.NotFound, "QR ordering is not available here")
+	}
+	place, err := s.qr.ResolveQR(ctx, token)
+	if err != nil {
+		return QROrderView{}, err
+	}
+	m := place.MerchantID
+	orderID, err := s.liveOrderAt(ctx, m, place)
+	if err != nil {
+		return QROrderView{}, err
+	}
+	c := Change{Actor: "qr-customer"}
+	o, err := s.AddLines(ctx, m, orderID, lines, "body.lines.", c)
+	if err != nil {
+		return QROrderView{}, err
+	}
+	if !place.NeedsConfirmation {
+		if o, _, err = s.Submit(ctx, m, orderID, c); err != nil {
+			return QROrderView{}, err
+		}
+	}
+	if err := s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		return addEvent(ctx, tx, m, "shop."+o.ShopID+".orders", EventQROrderPlaced, o.UpdatedAt, map[string]any{
+			"order_id": o.ID, "place_name": o.PlaceName, "lines": len(lines), "needs_confirmation": place.NeedsConfirmation})
+	}); err != nil {
+		return QROrderView{}, err
+	}
+	s.nudge()
+	view := QROrderView{OrderID: o.ID, PlaceName: o.PlaceName, NeedsConfirmation: place.NeedsConfirmation, Total: o.Totals.Total,
+		Lines: []QRLineView{}}
+	for _, l := range o.Lines {
+		view.Lines = append(view.Lines, QRLineView{Name: l.Name, Quantity: l.Quantity, Status: l.Status, Amount: l.Amount})
+	}
+	return view, nil
+}
+
+// liveOrderAt returns the live order of the place, opening one when there is none (another customer or a
+// waiter opening it at the same moment is found on the second look).
+func (s *Service) liveOrderAt(ctx context.Context, m tenant.ID, p QRPlace) (string, error) {
+	find := func() (string, error) {
+		var id string
+		err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+			var err error
+			id, err = orderdb.New(tx).GetLiveOrderAt(ctx, orderdb.GetLiveOrderAtParams{MerchantID: string(m), ShopID: p.ShopID,
+				TableID: p.TableID, RoomID: p.RoomID})
+			return err
+		})
+		return id, err
+	}
+	id, err := find()
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("find the table's order: %w", err)
+	}
+	in := OpenInput{Type: DineIn, TableID: p.TableID}
+	if p.RoomID != "" {
+		in = OpenInput{Type: Room, RoomID: p.RoomID}
+	}
+	o, err := s.Open(ctx, m, p.ShopID, in, "qr-customer")
+	if apperr.KindOf(err) == apperr.Conflict {
+		return find()
+	}
+	return o.ID, err
+}
