@@ -21,7 +21,7 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 )
 
-func testConfig(t *testing.T) Config {
+func testConfig(t testing.TB) Config {
 	t.Helper()
 	cfg, err := LoadConfig(nil)
 	if err != nil {
@@ -78,7 +78,7 @@ func (p *probe) module() Module {
 	}}
 }
 
-func start(t *testing.T, cfg Config, registry []Module) (base string, cancel func() error) {
+func start(t testing.TB, cfg Config, registry []Module) (base string, cancel func() error) {
 	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	a, err := build(ctx, cfg, quietLog(), registry)

@@ -9,7 +9,7 @@ import (
 )
 
 // call sends a JSON request to the running server and decodes the JSON answer into out (when not nil).
-func call(t *testing.T, method, url, token string, body, out any) int {
+func call(t testing.TB, method, url, token string, body, out any) int {
 	t.Helper()
 	var r io.Reader
 	if body != nil {

@@ -29,7 +29,7 @@ type isolationWorld struct {
 	secretOf []string          // values of A that must never appear in B's answers
 }
 
-func (w *isolationWorld) must(t *testing.T, method, path, token string, body any, want int) map[string]any {
+func (w *isolationWorld) must(t testing.TB, method, path, token string, body any, want int) map[string]any {
 	t.Helper()
 	var out map[string]any
 	if code := call(t, method, w.base+path, token, body, &out); code != want {
