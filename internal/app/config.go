@@ -27,9 +27,11 @@ type Config struct {
 	LogLevel  string `env:"GOODGO_LOG_LEVEL" envDefault:"info"`
 
 	DatabaseURL string `env:"GOODGO_DATABASE_URL"`
-	NATSURL     string `env:"GOODGO_NATS_URL"`
-	AMQPURL     string `env:"GOODGO_AMQP_URL"`
-	RedisURL    string `env:"GOODGO_REDIS_URL"`
+	// DBMaxConns bounds the PostgreSQL pool (and SQLite's reader pool).
+	DBMaxConns int    `env:"GOODGO_DB_MAX_CONNS" envDefault:"16"`
+	NATSURL    string `env:"GOODGO_NATS_URL"`
+	AMQPURL    string `env:"GOODGO_AMQP_URL"`
+	RedisURL   string `env:"GOODGO_REDIS_URL"`
 
 	S3Endpoint  string `env:"GOODGO_S3_ENDPOINT"`
 	S3Bucket    string `env:"GOODGO_S3_BUCKET"`
@@ -128,7 +130,7 @@ func LoadConfig(environ []string) (Config, error) {
 // database says which database to open: PostgreSQL when GOODGO_DATABASE_URL is set, else the SQLite file in
 // the data directory.
 func (c Config) database() db.Config {
-	return db.Config{URL: c.DatabaseURL, SQLitePath: filepath.Join(c.DataDir, "goodgo.db")}
+	return db.Config{URL: c.DatabaseURL, SQLitePath: filepath.Join(c.DataDir, "goodgo.db"), MaxConns: c.DBMaxConns}
 }
 
 // nameVariables rewrites env's parse errors, which name Go fields, to name the environment variables.

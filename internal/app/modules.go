@@ -359,8 +359,8 @@ func (d shopDirectory) PublicShop(ctx context.Context, shopID string) (catalog.S
 }
 
 // Terms gives the order module a live shop's pricing terms.
-func (d shopDirectory) Terms(ctx context.Context, m tenant.ID, shopID string) (order.Terms, error) {
-	sh, err := d.svc.LiveShop(ctx, m, shopID)
+func (d shopDirectory) Terms(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID string) (order.Terms, error) {
+	sh, err := d.svc.LiveShopIn(ctx, tx, m, shopID)
 	if err != nil {
 		return order.Terms{}, err
 	}
@@ -369,8 +369,8 @@ func (d shopDirectory) Terms(ctx context.Context, m tenant.ID, shopID string) (o
 }
 
 // Place gives the order module a live table or room of the shop.
-func (d shopDirectory) Place(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (order.Place, error) {
-	f, err := d.svc.Floor(ctx, m, shopID)
+func (d shopDirectory) Place(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID, tableID, roomID string) (order.Place, error) {
+	f, err := d.svc.FloorIn(ctx, tx, m, shopID)
 	if err != nil {
 		return order.Place{}, err
 	}

@@ -35,8 +35,13 @@ type AreaPatch struct {
 
 // Floor returns shop shopID's live areas with their tables, and its rooms.
 func (s *Service) Floor(ctx context.Context, m tenant.ID, shopID string) (Floor, error) {
+	return s.FloorIn(ctx, nil, m, shopID)
+}
+
+// FloorIn is Floor inside the caller's transaction tx (nil: its own).
+func (s *Service) FloorIn(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID string) (Floor, error) {
 	var out Floor
-	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+	err := s.readIn(ctx, tx, m, func(tx *sql.Tx) error {
 		q := merchantdb.New(tx)
 		if _, err := loadShop(ctx, q, m, shopID); err != nil {
 			return err

@@ -331,8 +331,15 @@ func (s *Service) CreateShop(ctx context.Context, m tenant.ID, in ShopInput) (Sh
 
 // Shop returns shop id of merchant m (archived or not); another merchant's shop is apperr.NotFound.
 func (s *Service) Shop(ctx context.Context, m tenant.ID, id string) (Shop, error) {
+	return s.ShopIn(ctx, nil, m, id)
+}
+
+// ShopIn is Shop inside the caller's transaction tx of merchant m (nil: a read transaction of its own). A
+// module already holding a transaction reads through it rather than taking a second connection, which a
+// busy pool may not have.
+func (s *Service) ShopIn(ctx context.Context, tx *sql.Tx, m tenant.ID, id string) (Shop, error) {
 	var out Shop
-	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+	err := s.readIn(ctx, tx, m, func(tx *sql.Tx) error {
 		var err error
 		out, err = loadShop(ctx, merchantdb.New(tx), m, id)
 		return err
@@ -615,10 +622,23 @@ func setIf[T any](dst *T, v *T) {
 	}
 }
 
+// readIn runs fn in tx, or in a read transaction of merchant m when tx is nil.
+func (s *Service) readIn(ctx context.Context, tx *sql.Tx, m tenant.ID, fn func(tx *sql.Tx) error) error {
+	if tx != nil {
+		return fn(tx)
+	}
+	return s.db.ReadTx(ctx, m, fn)
+}
+
 // LiveShop returns shop id of merchant m if it is live; another merchant's or an archived shop is
 // apperr.NotFound (what the other modules' shop checks want).
 func (s *Service) LiveShop(ctx context.Context, m tenant.ID, id string) (Shop, error) {
-	sh, err := s.Shop(ctx, m, id)
+	return s.LiveShopIn(ctx, nil, m, id)
+}
+
+// LiveShopIn is LiveShop inside the caller's transaction tx (nil: its own).
+func (s *Service) LiveShopIn(ctx context.Context, tx *sql.Tx, m tenant.ID, id string) (Shop, error) {
+	sh, err := s.ShopIn(ctx, tx, m, id)
 	if err != nil {
 		return Shop{}, err
 	}

@@ -42,7 +42,7 @@ func (s *Service) Routes(api huma.API) {
 			if err != nil {
 				return nil, err
 			}
-			if _, err := s.shops.Terms(ctx, m, in.ShopID); err != nil {
+			if _, err := s.shops.Terms(ctx, nil, m, in.ShopID); err != nil {
 				return nil, err
 			}
 			out := &orderListOutput{}

@@ -43,9 +43,10 @@ type Catalog interface {
 // Shops is what the module needs of the merchant module.
 type Shops interface {
 	// Terms returns a live shop's pricing terms (apperr.NotFound for another merchant's or an archived shop).
-	Terms(ctx context.Context, m tenant.ID, shopID string) (Terms, error)
-	// Place returns a live table (or room) of the shop; apperr.NotFound when there is none.
-	Place(ctx context.Context, m tenant.ID, shopID, tableID, roomID string) (Place, error)
+	// tx, when not nil, is the caller's transaction of m to read through (no second connection is taken).
+	Terms(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID string) (Terms, error)
+	// Place returns a live table (or room) of the shop; apperr.NotFound when there is none. tx as for Terms.
+	Place(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID, tableID, roomID string) (Place, error)
 	// Receipt returns what receipts print about the shop.
 	Receipt(ctx context.Context, m tenant.ID, shopID string) (ReceiptInfo, error)
 }
@@ -180,7 +181,7 @@ func (s *Service) Open(ctx context.Context, m tenant.ID, shopID string, in OpenI
 	if len(f) > 0 {
 		return Order{}, &apperr.Error{Kind: apperr.Invalid, Message: "validation failed", Fields: f}
 	}
-	terms, place, err := s.placeOf(ctx, m, shopID, in)
+	terms, place, err := s.placeOf(ctx, nil, m, shopID, in)
 	if err != nil {
 		return Order{}, err
 	}
@@ -204,23 +205,23 @@ func (s *Service) OpenForBooking(ctx context.Context, tx *sql.Tx, m tenant.ID, s
 	if roomID != "" {
 		in.Type, in.RoomID = Room, roomID
 	}
-	terms, place, err := s.placeOf(ctx, m, shopID, in)
+	terms, place, err := s.placeOf(ctx, tx, m, shopID, in)
 	if err != nil {
 		return "", err
 	}
 	return s.openIn(ctx, tx, m, shopID, in, "booking:"+bookingID, terms, place)
 }
 
-// placeOf reads the shop's terms and the table's or room's name (outside the order's transaction).
-func (s *Service) placeOf(ctx context.Context, m tenant.ID, shopID string, in OpenInput) (Terms, Place, error) {
-	terms, err := s.shops.Terms(ctx, m, shopID)
+// placeOf reads the shop's terms and the table's or room's name, through tx when the caller holds one.
+func (s *Service) placeOf(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID string, in OpenInput) (Terms, Place, error) {
+	terms, err := s.shops.Terms(ctx, tx, m, shopID)
 	if err != nil {
 		return Terms{}, Place{}, err
 	}
 	if in.Type == Takeaway {
 		return terms, Place{}, nil
 	}
-	place, err := s.shops.Place(ctx, m, shopID, in.TableID, in.RoomID)
+	place, err := s.shops.Place(ctx, tx, m, shopID, in.TableID, in.RoomID)
 	if apperr.KindOf(err) == apperr.NotFound {
 		field := "body.table_id"
 		if in.Type == Room {
@@ -370,20 +371,25 @@ func (s *Service) AddLines(ctx context.Context, m tenant.ID, orderID string, in 
 	if len(f) > 0 {
 		return Order{}, &apperr.Error{Kind: apperr.Invalid, Message: "validation failed", Fields: f}
 	}
+	// Priced before the change's transaction, so the order's lock is not held while the catalog reads; the
+	// shop is the order's own (an order never changes shop), and a product of another merchant or shop is
+	// the catalog's field error.
+	shopID, err := s.shopOf(ctx, m, orderID, c.Allow)
+	if err != nil {
+		return Order{}, err
+	}
+	reqs := make([]LineRequest, len(in))
+	for i, l := range in {
+		reqs[i] = LineRequest{ProductID: l.ProductID, VariantID: l.VariantID, Quantity: l.Quantity, ModifierOptionIDs: l.ModifierOptionIDs}
+	}
+	priced, err := s.catalog.PriceLines(ctx, m, shopID, reqs)
+	if err != nil {
+		if len(in) == 1 && prefix == "body." {
+			return Order{}, relocate(err, "lines[0].", "body.")
+		}
+		return Order{}, relocate(err, "lines", strings.TrimSuffix(prefix, "."))
+	}
 	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
-		// Priced inside the change, so the shop is the order's own; a product of another merchant or shop is
-		// the catalog's field error.
-		reqs := make([]LineRequest, len(in))
-		for i, l := range in {
-			reqs[i] = LineRequest{ProductID: l.ProductID, VariantID: l.VariantID, Quantity: l.Quantity, ModifierOptionIDs: l.ModifierOptionIDs}
-		}
-		priced, err := s.catalog.PriceLines(ctx, m, o.ShopID, reqs)
-		if err != nil {
-			if len(in) == 1 && prefix == "body." {
-				return relocate(err, "lines[0].", "body.")
-			}
-			return relocate(err, "lines", strings.TrimSuffix(prefix, "."))
-		}
 		q := orderdb.New(tx)
 		for i, p := range priced {
 			mods, err := json.Marshal(nonNil(p.Modifiers))
@@ -405,6 +411,23 @@ func (s *Service) AddLines(ctx context.Context, m tenant.ID, orderID string, in 
 		}
 		return nil
 	})
+}
+
+// shopOf reads the shop of order orderID and checks the caller may act there.
+func (s *Service) shopOf(ctx context.Context, m tenant.ID, orderID string, allow func(string) error) (string, error) {
+	var shopID string
+	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+		r, err := orderdb.New(tx).GetOrder(ctx, orderdb.GetOrderParams{MerchantID: string(m), ID: orderID})
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.E(apperr.NotFound, "order not found")
+		}
+		shopID = r.ShopID
+		return err
+	})
+	if err == nil && allow != nil {
+		err = allow(shopID)
+	}
+	return shopID, err
 }
 
 // LinePatch changes a line not yet sent to the kitchen.

@@ -56,14 +56,14 @@ func (fakeCatalog) PriceLines(_ context.Context, m tenant.ID, shopID string, lin
 
 type fakeShops struct{}
 
-func (fakeShops) Terms(_ context.Context, m tenant.ID, shopID string) (order.Terms, error) {
+func (fakeShops) Terms(_ context.Context, _ *sql.Tx, m tenant.ID, shopID string) (order.Terms, error) {
 	if m != merchantA || shopID != shop1 {
 		return order.Terms{}, apperr.E(apperr.NotFound, "shop not found")
 	}
 	return order.Terms{VATRatePercent: 8, PricesIncludeVAT: true}, nil
 }
 
-func (fakeShops) Place(_ context.Context, _ tenant.ID, _ string, tableID, roomID string) (order.Place, error) {
+func (fakeShops) Place(_ context.Context, _ *sql.Tx, _ tenant.ID, _ string, tableID, roomID string) (order.Place, error) {
 	switch {
 	case tableID == "table-5":
 		return order.Place{Name: "Bàn 5"}, nil

@@ -128,7 +128,7 @@ func (s *Service) ChangeRoom(ctx context.Context, m tenant.ID, orderID, roomID s
 			return apperr.WithField("body.room_id", "the order is in this room already")
 		}
 		var err error
-		if target, err = s.shops.Place(ctx, m, o.ShopID, "", roomID); apperr.KindOf(err) == apperr.NotFound {
+		if target, err = s.shops.Place(ctx, tx, m, o.ShopID, "", roomID); apperr.KindOf(err) == apperr.NotFound {
 			return apperr.WithField("body.room_id", "no such room in this shop")
 		} else if err != nil {
 			return err
