@@ -20,6 +20,7 @@ import (
 func (s *Service) Routes(api huma.API) {
 	s.timerRoutes(api)
 	s.receiptRoutes(api)
+	s.moveRoutes(api)
 	if s.qr != nil {
 		s.qrRoutes(api)
 	}
@@ -126,6 +127,50 @@ func (s *Service) Routes(api huma.API) {
 			o, err := s.Cancel(ctx, m, in.OrderID, in.Body.Reason, c)
 			return &orderOutput{Body: o}, err
 		})
+}
+
+func (s *Service) moveRoutes(api huma.API) {
+	tags := []string{"Orders"}
+	huma.Register(api, op("move-order-table", http.MethodPost, "/api/v1/orders/{order_id}/move",
+		"Move a dine-in order to another (free) table", tags, rbac.OrderWrite, 0),
+		func(ctx context.Context, in *moveInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.MoveTable(ctx, m, in.OrderID, in.Body.TableID, c)
+			return &orderOutput{Body: o}, err
+		})
+	huma.Register(api, op("merge-orders", http.MethodPost, "/api/v1/orders/{order_id}/merge",
+		"Merge another order of the shop into this one (its lines move; it is closed as merged)", tags, rbac.OrderWrite, 0),
+		func(ctx context.Context, in *mergeInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.Merge(ctx, m, in.OrderID, in.Body.OrderID, c)
+			return &orderOutput{Body: o}, err
+		})
+}
+
+type moveOrderBody struct {
+	TableID         string `json:"table_id" minLength:"1" maxLength:"64"`
+	ExpectedVersion int64  `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type moveInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Body    moveOrderBody
+}
+
+type mergeOrderBody struct {
+	OrderID         string `json:"order_id" minLength:"1" maxLength:"64" doc:"The order whose lines move into this one."`
+	ExpectedVersion int64  `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type mergeInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Body    mergeOrderBody
 }
 
 func (s *Service) qrRoutes(api huma.API) {

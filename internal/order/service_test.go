@@ -67,6 +67,8 @@ func (fakeShops) Place(_ context.Context, _ *sql.Tx, _ tenant.ID, _ string, tabl
 	switch {
 	case tableID == "table-5":
 		return order.Place{Name: "Bàn 5"}, nil
+	case tableID == "table-6", tableID == "table-7":
+		return order.Place{Name: "Bàn " + tableID[len(tableID)-1:]}, nil
 	case roomID == "room-1":
 		return order.Place{Name: "Phòng 1", RoomType: "small"}, nil
 	case roomID == "room-vip":
@@ -305,4 +307,56 @@ func ptr[T any](v T) *T { return &v }
 
 func (fakeShops) Receipt(context.Context, tenant.ID, string) (order.ReceiptInfo, error) {
 	return order.ReceiptInfo{Name: "Phở Hà Nội", Address: "1 Hàng Bạc", Footer: "Hẹn gặp lại"}, nil
+}
+
+func TestMoveAndMergeTables(t *testing.T) {
+	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
+		svc, k := newService(t, d)
+		ctx := context.Background()
+		c := order.Change{Actor: "waiter"}
+		a, _ := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-5"}, "waiter")
+		if _, err := svc.AddLine(ctx, merchantA, a.ID, order.LineInput{ProductID: "pho", Quantity: 2}, c); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-7"}, "waiter")
+		if _, err := svc.AddLine(ctx, merchantA, b.ID, order.LineInput{ProductID: "cafe", Quantity: 1}, c); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Submit(ctx, merchantA, b.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		// Moving onto an occupied table is refused; onto a free one frees the old.
+		if _, err := svc.MoveTable(ctx, merchantA, a.ID, "table-7", c); apperr.KindOf(err) != apperr.Conflict {
+			t.Fatalf("move onto an occupied table: %v", err)
+		}
+		moved, err := svc.MoveTable(ctx, merchantA, a.ID, "table-6", c)
+		if err != nil || moved.TableID != "table-6" || moved.PlaceName != "Bàn 6" {
+			t.Fatalf("move: %+v, %v", moved, err)
+		}
+		if _, err := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-5"}, "w"); err != nil {
+			t.Errorf("the old table is not free: %v", err)
+		}
+		// Merging table 7 into table 6: its sent line moves as sent, nothing goes to the kitchen again.
+		batches := len(k.batches)
+		merged, err := svc.Merge(ctx, merchantA, a.ID, b.ID, c)
+		if err != nil || len(merged.Lines) != 2 || merged.Totals.Total != 2*55000+29000 || merged.Lines[1].Status != "sent" {
+			t.Fatalf("merge: %+v, %v", merged, err)
+		}
+		if gone, _ := svc.Get(ctx, merchantA, b.ID); gone.Status != order.StatusCancelled || len(gone.Lines) != 0 {
+			t.Errorf("the merged order: %+v", gone)
+		}
+		if again, tickets, err := svc.Submit(ctx, merchantA, a.ID, c); err != nil || len(tickets) != 1 || len(k.batches) != batches+1 ||
+			len(k.batches[batches]) != 1 || k.batches[batches][0].Name != "Phở bò" {
+			t.Errorf("submit after merge sends only table 6's own new line: %v %v %v", again.Status, tickets, err)
+		}
+		if _, err := svc.Merge(ctx, merchantA, a.ID, a.ID, c); apperr.KindOf(err) != apperr.Invalid {
+			t.Errorf("merge into itself: %v", err)
+		}
+		if _, err := svc.Merge(ctx, merchantA, a.ID, b.ID, c); apperr.KindOf(err) != apperr.Conflict {
+			t.Errorf("merging a cancelled order: %v", err)
+		}
+		if _, err := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-7"}, "w"); err != nil {
+			t.Errorf("table 7 is not free after the merge: %v", err)
+		}
+	})
 }

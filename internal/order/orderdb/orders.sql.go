@@ -387,6 +387,29 @@ func (q *Queries) MarkVoidSent(ctx context.Context, arg MarkVoidSentParams) erro
 	return err
 }
 
+const moveLines = `-- name: MoveLines :exec
+UPDATE order_lines SET order_id = $1, position = position + $2
+WHERE merchant_id = $3 AND order_id = $4
+`
+
+type MoveLinesParams struct {
+	ToOrderID   string
+	OffsetBy    int32
+	MerchantID  string
+	FromOrderID string
+}
+
+// MoveLines moves every line of one order to another, after the target's lines.
+func (q *Queries) MoveLines(ctx context.Context, arg MoveLinesParams) error {
+	_, err := q.db.ExecContext(ctx, moveLines,
+		arg.ToOrderID,
+		arg.OffsetBy,
+		arg.MerchantID,
+		arg.FromOrderID,
+	)
+	return err
+}
+
 const moveShopOrderLines = `-- name: MoveShopOrderLines :exec
 UPDATE order_lines SET merchant_id = $1
 WHERE order_lines.merchant_id = $2
@@ -491,6 +514,28 @@ func (q *Queries) SaveOrder(ctx context.Context, arg SaveOrderParams) error {
 		arg.ClosedAt,
 		arg.CancelReason,
 		arg.Now,
+		arg.MerchantID,
+		arg.ID,
+	)
+	return err
+}
+
+const setOrderTable = `-- name: SetOrderTable :exec
+UPDATE orders SET table_id = $1, place_name = $2
+WHERE merchant_id = $3 AND id = $4
+`
+
+type SetOrderTableParams struct {
+	TableID    string
+	PlaceName  string
+	MerchantID string
+	ID         string
+}
+
+func (q *Queries) SetOrderTable(ctx context.Context, arg SetOrderTableParams) error {
+	_, err := q.db.ExecContext(ctx, setOrderTable,
+		arg.TableID,
+		arg.PlaceName,
 		arg.MerchantID,
 		arg.ID,
 	)

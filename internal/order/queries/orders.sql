@@ -89,3 +89,12 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND shop_id = sqlc.arg(shop_id)
   AND status IN ('open', 'ordering', 'served', 'billing')
   AND ((table_id <> '' AND table_id = sqlc.arg(table_id)) OR (room_id <> '' AND room_id = sqlc.arg(room_id)))
 LIMIT 1;
+
+-- name: SetOrderTable :exec
+UPDATE orders SET table_id = sqlc.arg(table_id), place_name = sqlc.arg(place_name)
+WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id);
+
+-- name: MoveLines :exec
+-- MoveLines moves every line of one order to another, after the target's lines.
+UPDATE order_lines SET order_id = sqlc.arg(to_order_id), position = position + sqlc.arg(offset_by)
+WHERE merchant_id = sqlc.arg(merchant_id) AND order_id = sqlc.arg(from_order_id);
