@@ -46,10 +46,11 @@ func (s *Service) MoveTable(ctx context.Context, m tenant.ID, orderID, tableID s
 // be live orders of the same shop, and fromID must have no payments and no room time. fromID is cancelled
 // as merged, its table freed; lines keep their ids and kitchen state, so nothing is cooked or deducted twice.
 func (s *Service) Merge(ctx context.Context, m tenant.ID, orderID, fromID string, c Change) (Order, error) {
-	if fromID == orderID {
-		return Order{}, apperr.WithField("body.order_id", "an order cannot be merged into itself")
-	}
 	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
+		// Checked once the order is found: another merchant's order is 404 whatever the body says.
+		if fromID == orderID {
+			return apperr.WithField("body.order_id", "an order cannot be merged into itself")
+		}
 		// The source is changed in the same transaction, its version bumped (and locked) like any change.
 		_, err := s.changeTx(ctx, tx, m, fromID, c, func(ctx context.Context, tx *sql.Tx, f *Order, now time.Time) error {
 			switch {
