@@ -149,6 +149,8 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"create-printer":       map[string]any{"name": "Lạ", "kind": "receipt", "address": "127.0.0.1:9"},
 		"update-printer":       map[string]any{"name": "Đổi"},
 		"put-rate-plan":        ratePlan,
+		"discount-order-line":  map[string]any{"kind": "percent", "value": 10, "reason": "khách quen"},
+		"discount-order":       map[string]any{"kind": "fixed", "value": 5000, "reason": "khách quen"},
 		"move-order-table":     map[string]any{"table_id": w.ids["table_id"]},
 		"merge-orders":         map[string]any{"order_id": w.ids["order_id"]},
 		"create-order-payment": map[string]any{"method": "cash", "amount": 1000},

@@ -21,6 +21,7 @@ func (s *Service) Routes(api huma.API) {
 	s.timerRoutes(api)
 	s.receiptRoutes(api)
 	s.moveRoutes(api)
+	s.discountRoutes(api)
 	if s.qr != nil {
 		s.qrRoutes(api)
 	}
@@ -127,6 +128,48 @@ func (s *Service) Routes(api huma.API) {
 			o, err := s.Cancel(ctx, m, in.OrderID, in.Body.Reason, c)
 			return &orderOutput{Body: o}, err
 		})
+}
+
+func (s *Service) discountRoutes(api huma.API) {
+	tags := []string{"Orders"}
+	huma.Register(api, op("discount-order-line", http.MethodPost, "/api/v1/orders/{order_id}/lines/{line_id}/discount",
+		"Set (or with value 0 remove) a line's discount, percent or fixed, with a reason", tags, rbac.OrderVoid, 0),
+		func(ctx context.Context, in *lineDiscountInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderVoid, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.DiscountLine(ctx, m, in.OrderID, in.LineID, DiscountInput{Kind: in.Body.Kind, Value: in.Body.Value, Reason: in.Body.Reason}, c)
+			return &orderOutput{Body: o}, err
+		})
+	huma.Register(api, op("discount-order", http.MethodPost, "/api/v1/orders/{order_id}/discount",
+		"Set (or with value 0 remove) a discount on the whole order, shared over its lines", tags, rbac.OrderVoid, 0),
+		func(ctx context.Context, in *orderDiscountInput) (*orderOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderVoid, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, err := s.DiscountOrder(ctx, m, in.OrderID, DiscountInput{Kind: in.Body.Kind, Value: in.Body.Value, Reason: in.Body.Reason}, c)
+			return &orderOutput{Body: o}, err
+		})
+}
+
+type discountBody struct {
+	Kind            string `json:"kind" enum:"percent,fixed"`
+	Value           int64  `json:"value" minimum:"0" doc:"percent: 1–100; fixed: đồng; 0 removes the discount."`
+	Reason          string `json:"reason,omitempty" maxLength:"200"`
+	ExpectedVersion int64  `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type lineDiscountInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	LineID  string `path:"line_id" maxLength:"64"`
+	Body    discountBody
+}
+
+type orderDiscountInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Body    discountBody
 }
 
 func (s *Service) moveRoutes(api huma.API) {

@@ -24,7 +24,6 @@ package order
 import (
 	"embed"
 	"io/fs"
-	"slices"
 	"time"
 
 	"github.com/goodgo/goodgo/internal/order/timebill"
@@ -105,6 +104,7 @@ type Order struct {
 	CancelReason string           `json:"cancel_reason,omitempty"`
 	Terms        Terms            `json:"terms"`
 	Lines        []Line           `json:"lines"`
+	Discount     *Discount        `json:"discount,omitempty" doc:"A discount on the whole order, if any."`
 	TimeCharge   *TimeCharge      `json:"time_charge,omitempty" doc:"A room order's billed time, running until paused or billed."`
 	Totals       Totals           `json:"totals"`
 	Payments     []AppliedPayment `json:"payments"`
@@ -136,6 +136,7 @@ type Line struct {
 	Status      string           `json:"status" enum:"new,sent,voided" doc:"new: not yet sent to the kitchen."`
 	VoidReason  string           `json:"void_reason,omitempty"`
 	Amount      money.VND        `json:"amount" doc:"unit_price × quantity (0 when voided)."`
+	Discount    *Discount        `json:"discount,omitempty" doc:"The line's own discount, if any."`
 	SentAt      *time.Time       `json:"sent_at"`
 	CreatedAt   time.Time        `json:"created_at"`
 	CategoryID  string           `json:"category_id,omitempty"`
@@ -180,6 +181,25 @@ type TimeStint struct {
 	EndedAt   *time.Time `json:"ended_at"`
 }
 
+// Discount is a discount on a line or on the whole order.
+type Discount struct {
+	Kind   string    `json:"kind" enum:"percent,fixed"`
+	Value  int64     `json:"value" doc:"percent: 1–100; fixed: đồng."`
+	Reason string    `json:"reason"`
+	Amount money.VND `json:"amount" doc:"What it takes off, in đồng."`
+}
+
+// off is what discount d takes off base (never more than base, half-up for percentages).
+func (d *Discount) off(base money.VND) money.VND {
+	if d == nil || base <= 0 {
+		return 0
+	}
+	if d.Kind == "percent" {
+		return base.MulDiv(d.Value, 100)
+	}
+	return min(money.VND(d.Value), base)
+}
+
 // Totals are the core contract's totals, integer đồng.
 type Totals struct {
 	Subtotal      money.VND `json:"subtotal" doc:"Σ unit price × quantity of live lines, plus a room's time."`
@@ -211,22 +231,66 @@ func taxRate(class string, t Terms) int64 {
 	return int64(t.VATRatePercent)
 }
 
-// computeTotals prices the live lines: per line, amount = unit price × quantity; service charge = amount ×
-// rate; VAT on amount + service charge, extracted from it when prices include VAT, added otherwise; each
-// rounded half up to the đồng, then summed.
-func computeTotals(lines []Line, t Terms, paid, timeAmount money.VND) Totals {
-	var out Totals
-	if timeAmount > 0 { // a room's time is priced like a line of the standard tax class
-		lines = append(slices.Clip(lines), Line{UnitPrice: timeAmount, Quantity: 1, TaxClass: "standard", Status: "sent"})
+// computeTotals prices the live lines: per line, amount = unit price × quantity less its discount; the
+// order's discount is shared over the lines in proportion to those amounts (the remainder to the largest);
+// then service charge = amount × rate and VAT on amount + service charge, extracted when prices include VAT,
+// added otherwise — each rounded half up to the đồng, then summed. A room's time counts as a line of the
+// standard tax class. Line discounts are recorded on the lines (Discount.Amount).
+func computeTotals(lines []Line, t Terms, paid, timeAmount money.VND, orderDiscount *Discount) Totals {
+	type item struct {
+		net   money.VND
+		class string
 	}
-	for _, l := range lines {
+	var items []item
+	var out Totals
+	for i := range lines {
+		l := &lines[i]
 		if l.Status == "voided" {
 			continue
 		}
-		amount := l.UnitPrice * money.VND(l.Quantity)
-		service := amount.MulDiv(int64(t.ServiceChargePercent), 100)
-		base := amount + service
-		r := taxRate(l.TaxClass, t)
+		gross := l.UnitPrice * money.VND(l.Quantity)
+		off := l.Discount.off(gross)
+		if l.Discount != nil {
+			l.Discount.Amount = off
+		}
+		out.Subtotal += gross
+		out.Discount += off
+		items = append(items, item{gross - off, l.TaxClass})
+	}
+	if timeAmount > 0 {
+		out.Subtotal += timeAmount
+		items = append(items, item{timeAmount, "standard"})
+	}
+	var sum money.VND
+	largest := -1
+	for i, it := range items {
+		sum += it.net
+		if largest < 0 || it.net > items[largest].net {
+			largest = i
+		}
+	}
+	if od := orderDiscount.off(sum); od > 0 {
+		orderDiscount.Amount = od
+		out.Discount += od
+		var shared money.VND
+		for i := range items {
+			part := items[i].net.MulDiv(int64(od), int64(sum))
+			if part > items[i].net {
+				part = items[i].net
+			}
+			if i != largest {
+				items[i].net -= part
+				shared += part
+			}
+		}
+		items[largest].net -= od - shared
+	} else if orderDiscount != nil {
+		orderDiscount.Amount = 0
+	}
+	for _, it := range items {
+		service := it.net.MulDiv(int64(t.ServiceChargePercent), 100)
+		base := it.net + service
+		r := taxRate(it.class, t)
 		var vat money.VND
 		if t.PricesIncludeVAT {
 			vat = base.MulDiv(r, 100+r)
@@ -235,7 +299,6 @@ func computeTotals(lines []Line, t Terms, paid, timeAmount money.VND) Totals {
 			vat = base.MulDiv(r, 100)
 			out.Total += base + vat
 		}
-		out.Subtotal += amount
 		out.ServiceCharge += service
 		out.VAT += vat
 	}

@@ -34,7 +34,7 @@ func TestTotalsPerLineHalfUp(t *testing.T) {
 			Totals{Subtotal: 1000, Total: 1000, Paid: 5000, AmountDue: 0}},
 	}
 	for _, c := range cases {
-		if got := computeTotals(c.lines, c.terms, c.paid, 0); got != c.want {
+		if got := computeTotals(c.lines, c.terms, c.paid, 0, nil); got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
 	}
@@ -46,7 +46,7 @@ func TestReceiptShowsWhatTheCustomerPays(t *testing.T) {
 		Lines: []Line{{Name: "Cà phê sữa đá", Quantity: 2, UnitPrice: 34000, Amount: 68000, Status: "sent",
 			Modifiers: []LineModifier{{Name: "Thêm sữa"}}}, {Name: "Bánh flan", Quantity: 1, Status: "voided"}},
 		Payments: []AppliedPayment{{Method: "cash", Amount: 71400}}}
-	o.Totals = computeTotals(o.Lines, o.Terms, 71400, 0)
+	o.Totals = computeTotals(o.Lines, o.Terms, 71400, 0, nil)
 	doc := receiptDocument(o, ReceiptInfo{Name: "Phở Hà Nội", Footer: "Hẹn gặp lại"})
 	var text []string
 	for _, b := range doc.Blocks {
@@ -64,5 +64,27 @@ func TestReceiptShowsWhatTheCustomerPays(t *testing.T) {
 	}
 	if err := doc.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDiscountsAreSharedBeforeServiceAndVAT(t *testing.T) {
+	lines := []Line{
+		{UnitPrice: 50000, Quantity: 2, TaxClass: "standard", Status: "sent", Discount: &Discount{Kind: "percent", Value: 10}},
+		{UnitPrice: 30000, Quantity: 1, TaxClass: "standard", Status: "sent", Discount: &Discount{Kind: "fixed", Value: 50000}},
+		{UnitPrice: 20000, Quantity: 1, TaxClass: "standard", Status: "sent"},
+	}
+	order := &Discount{Kind: "fixed", Value: 11000}
+	got := computeTotals(lines, Terms{VATRatePercent: 10, PricesIncludeVAT: true}, 0, 0, order)
+	// Lines: 100,000 − 10 % = 90,000; 30,000 − 50,000 → 0 (never below zero); 20,000. Net 110,000, less the
+	// order's 11,000 shared 9,000 / 0 / 2,000 → 81,000 + 0 + 18,000 = 99,000.
+	if lines[0].Discount.Amount != 10000 || lines[1].Discount.Amount != 30000 || order.Amount != 11000 {
+		t.Errorf("discount amounts: %d %d %d", lines[0].Discount.Amount, lines[1].Discount.Amount, order.Amount)
+	}
+	if got.Subtotal != 150000 || got.Discount != 51000 || got.Total != 99000 || got.VAT != 7364+1636 {
+		t.Errorf("totals: %+v", got)
+	}
+	pct := &Discount{Kind: "percent", Value: 100}
+	if all := computeTotals(lines[2:], Terms{VATRatePercent: 8, PricesIncludeVAT: false}, 0, 0, pct); all.Total != 0 || all.VAT != 0 {
+		t.Errorf("100 %% off: %+v", all)
 	}
 }

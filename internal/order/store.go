@@ -103,6 +103,9 @@ func fromRows(r orderdb.Order, rows []orderdb.OrderLine) (Order, error) {
 		t := r.ClosedAt.Time.UTC()
 		o.ClosedAt = &t
 	}
+	if r.DiscountKind != "" {
+		o.Discount = &Discount{Kind: r.DiscountKind, Value: r.DiscountValue, Reason: r.DiscountReason}
+	}
 	return o, nil
 }
 
@@ -113,6 +116,9 @@ func linesFromRows(rows []orderdb.OrderLine) ([]Line, error) {
 			Quantity: int(r.Quantity), UnitPrice: money.VND(r.UnitPrice), Note: r.Note, Seat: int(r.Seat), Course: int(r.Course),
 			Station: r.Station, TaxClass: r.TaxClass, VoidReason: r.VoidReason, CreatedAt: r.CreatedAt.UTC(),
 			CategoryID: r.CategoryID, voidSent: r.VoidSent}
+		if r.DiscountKind != "" {
+			l.Discount = &Discount{Kind: r.DiscountKind, Value: r.DiscountValue, Reason: r.DiscountReason}
+		}
 		if err := json.Unmarshal([]byte(r.Modifiers), &l.Modifiers); err != nil {
 			return nil, fmt.Errorf("decode modifiers of line %s: %w", r.ID, err)
 		}

@@ -62,7 +62,7 @@ func (s *Service) fill(ctx context.Context, tx *sql.Tx, m tenant.ID, o *Order, n
 			o.TimeCharge = tc
 		}
 	}
-	o.Totals = computeTotals(o.Lines, o.Terms, o.Totals.Paid, timeAmount)
+	o.Totals = computeTotals(o.Lines, o.Terms, o.Totals.Paid, timeAmount, o.Discount)
 	return nil
 }
 

@@ -36,34 +36,40 @@ type Order struct {
 	UpdatedAt            time.Time
 	ClosedAt             sql.NullTime
 	CancelReason         string
+	DiscountKind         string
+	DiscountValue        int64
+	DiscountReason       string
 }
 
 type OrderLine struct {
-	ID          string
-	MerchantID  string
-	OrderID     string
-	Position    int32
-	ProductID   string
-	VariantID   string
-	Name        string
-	VariantName string
-	CategoryID  string
-	Station     string
-	TaxClass    string
-	Quantity    int32
-	UnitPrice   int64
-	Modifiers   string
-	Components  string
-	Note        string
-	Seat        int32
-	Course      int32
-	Status      string
-	VoidReason  string
-	VoidSent    bool
-	CreatedBy   string
-	CreatedAt   time.Time
-	SentAt      sql.NullTime
-	VoidedAt    sql.NullTime
+	ID             string
+	MerchantID     string
+	OrderID        string
+	Position       int32
+	ProductID      string
+	VariantID      string
+	Name           string
+	VariantName    string
+	CategoryID     string
+	Station        string
+	TaxClass       string
+	Quantity       int32
+	UnitPrice      int64
+	Modifiers      string
+	Components     string
+	Note           string
+	Seat           int32
+	Course         int32
+	Status         string
+	VoidReason     string
+	VoidSent       bool
+	CreatedBy      string
+	CreatedAt      time.Time
+	SentAt         sql.NullTime
+	VoidedAt       sql.NullTime
+	DiscountKind   string
+	DiscountValue  int64
+	DiscountReason string
 }
 
 type OrderPayment struct {

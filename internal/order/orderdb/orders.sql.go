@@ -78,7 +78,7 @@ func (q *Queries) GetLiveOrderAt(ctx context.Context, arg GetLiveOrderAtParams) 
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason FROM orders WHERE merchant_id = $1 AND id = $2
+SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason FROM orders WHERE merchant_id = $1 AND id = $2
 `
 
 type GetOrderParams struct {
@@ -116,6 +116,9 @@ func (q *Queries) GetOrder(ctx context.Context, arg GetOrderParams) (Order, erro
 		&i.UpdatedAt,
 		&i.ClosedAt,
 		&i.CancelReason,
+		&i.DiscountKind,
+		&i.DiscountValue,
+		&i.DiscountReason,
 	)
 	return i, err
 }
@@ -230,7 +233,7 @@ func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) error 
 }
 
 const listLines = `-- name: ListLines :many
-SELECT id, merchant_id, order_id, position, product_id, variant_id, name, variant_name, category_id, station, tax_class, quantity, unit_price, modifiers, components, note, seat, course, status, void_reason, void_sent, created_by, created_at, sent_at, voided_at FROM order_lines WHERE merchant_id = $1 AND order_id = $2 ORDER BY position
+SELECT id, merchant_id, order_id, position, product_id, variant_id, name, variant_name, category_id, station, tax_class, quantity, unit_price, modifiers, components, note, seat, course, status, void_reason, void_sent, created_by, created_at, sent_at, voided_at, discount_kind, discount_value, discount_reason FROM order_lines WHERE merchant_id = $1 AND order_id = $2 ORDER BY position
 `
 
 type ListLinesParams struct {
@@ -273,6 +276,9 @@ func (q *Queries) ListLines(ctx context.Context, arg ListLinesParams) ([]OrderLi
 			&i.CreatedAt,
 			&i.SentAt,
 			&i.VoidedAt,
+			&i.DiscountKind,
+			&i.DiscountValue,
+			&i.DiscountReason,
 		); err != nil {
 			return nil, err
 		}
@@ -288,7 +294,7 @@ func (q *Queries) ListLines(ctx context.Context, arg ListLinesParams) ([]OrderLi
 }
 
 const listShopOrders = `-- name: ListShopOrders :many
-SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason FROM orders
+SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason FROM orders
 WHERE merchant_id = $1 AND shop_id = $2
   AND ((CAST($3 AS TEXT) = '' AND status IN ('open', 'ordering', 'served', 'billing', 'paid'))
        OR status = $3)
@@ -344,6 +350,9 @@ func (q *Queries) ListShopOrders(ctx context.Context, arg ListShopOrdersParams) 
 			&i.UpdatedAt,
 			&i.ClosedAt,
 			&i.CancelReason,
+			&i.DiscountKind,
+			&i.DiscountValue,
+			&i.DiscountReason,
 		); err != nil {
 			return nil, err
 		}
@@ -514,6 +523,57 @@ func (q *Queries) SaveOrder(ctx context.Context, arg SaveOrderParams) error {
 		arg.ClosedAt,
 		arg.CancelReason,
 		arg.Now,
+		arg.MerchantID,
+		arg.ID,
+	)
+	return err
+}
+
+const setLineDiscount = `-- name: SetLineDiscount :execrows
+UPDATE order_lines SET discount_kind = $1, discount_value = $2, discount_reason = $3
+WHERE merchant_id = $4 AND id = $5 AND status = 'active'
+`
+
+type SetLineDiscountParams struct {
+	Kind       string
+	Value      int64
+	Reason     string
+	MerchantID string
+	ID         string
+}
+
+func (q *Queries) SetLineDiscount(ctx context.Context, arg SetLineDiscountParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, setLineDiscount,
+		arg.Kind,
+		arg.Value,
+		arg.Reason,
+		arg.MerchantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const setOrderDiscount = `-- name: SetOrderDiscount :exec
+UPDATE orders SET discount_kind = $1, discount_value = $2, discount_reason = $3
+WHERE merchant_id = $4 AND id = $5
+`
+
+type SetOrderDiscountParams struct {
+	Kind       string
+	Value      int64
+	Reason     string
+	MerchantID string
+	ID         string
+}
+
+func (q *Queries) SetOrderDiscount(ctx context.Context, arg SetOrderDiscountParams) error {
+	_, err := q.db.ExecContext(ctx, setOrderDiscount,
+		arg.Kind,
+		arg.Value,
+		arg.Reason,
 		arg.MerchantID,
 		arg.ID,
 	)

@@ -98,3 +98,11 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id);
 -- MoveLines moves every line of one order to another, after the target's lines.
 UPDATE order_lines SET order_id = sqlc.arg(to_order_id), position = position + sqlc.arg(offset_by)
 WHERE merchant_id = sqlc.arg(merchant_id) AND order_id = sqlc.arg(from_order_id);
+
+-- name: SetLineDiscount :execrows
+UPDATE order_lines SET discount_kind = sqlc.arg(kind), discount_value = sqlc.arg(value), discount_reason = sqlc.arg(reason)
+WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND status = 'active';
+
+-- name: SetOrderDiscount :exec
+UPDATE orders SET discount_kind = sqlc.arg(kind), discount_value = sqlc.arg(value), discount_reason = sqlc.arg(reason)
+WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id);
