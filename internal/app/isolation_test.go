@@ -102,7 +102,7 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"starts_at": tomorrow, "ends_at": tomorrow.Add(2 * time.Hour), "party_size": 4, "customer_name": "Khách A",
 		"customer_phone": "0901234567"}, 201)["id"].(string)
 	w.secretOf = append(w.secretOf, w.ids["booking_id"], "Khách A", "0901234567")
-	w.queries = map[string]string{"put-holidays": "?year=2026", "import-vietnam-holidays": "?year=2026", "get-booking-availability": "?starts_at=" + tomorrow.Format(time.RFC3339) +
+	w.queries = map[string]string{"split-order-equally": "?parts=2", "put-holidays": "?year=2026", "import-vietnam-holidays": "?year=2026", "get-booking-availability": "?starts_at=" + tomorrow.Format(time.RFC3339) +
 		"&ends_at=" + tomorrow.Add(time.Hour).Format(time.RFC3339) + "&party_size=2"}
 	w.secretOf = append(w.secretOf, w.ids["category_id"], w.ids["group_id"], w.ids["option_id"], w.ids["product_id"],
 		w.ids["stock_item_id"], w.ids["file_id"], w.ids["ticket_id"], w.ids["order_id"], w.ids["line_id"], "ít đá A", "Đồ uống A", "Mức đường A", "Cà phê A", "Cà phê hạt A")
@@ -149,6 +149,7 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"create-printer":       map[string]any{"name": "Lạ", "kind": "receipt", "address": "127.0.0.1:9"},
 		"update-printer":       map[string]any{"name": "Đổi"},
 		"put-rate-plan":        ratePlan,
+		"split-order":          map[string]any{"by_seat": true},
 		"discount-order-line":  map[string]any{"kind": "percent", "value": 10, "reason": "khách quen"},
 		"discount-order":       map[string]any{"kind": "fixed", "value": 5000, "reason": "khách quen"},
 		"move-order-table":     map[string]any{"table_id": w.ids["table_id"]},

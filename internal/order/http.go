@@ -10,6 +10,7 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
@@ -22,6 +23,7 @@ func (s *Service) Routes(api huma.API) {
 	s.receiptRoutes(api)
 	s.moveRoutes(api)
 	s.discountRoutes(api)
+	s.splitRoutes(api)
 	if s.qr != nil {
 		s.qrRoutes(api)
 	}
@@ -128,6 +130,62 @@ func (s *Service) Routes(api huma.API) {
 			o, err := s.Cancel(ctx, m, in.OrderID, in.Body.Reason, c)
 			return &orderOutput{Body: o}, err
 		})
+}
+
+func (s *Service) splitRoutes(api huma.API) {
+	tags := []string{"Orders"}
+	huma.Register(api, op("split-order", http.MethodPost, "/api/v1/orders/{order_id}/split",
+		"Split the bill into checks paid separately: by groups of lines, or by seat", tags, rbac.OrderWrite, 0),
+		func(ctx context.Context, in *splitInput) (*splitOutput, error) {
+			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
+			if err != nil {
+				return nil, err
+			}
+			o, checks, err := s.Split(ctx, m, in.OrderID, SplitInput{Groups: in.Body.Groups, BySeat: in.Body.BySeat}, c)
+			out := &splitOutput{}
+			out.Body.Order, out.Body.Checks = o, checks
+			return out, err
+		})
+	huma.Register(api, op("split-order-equally", http.MethodGet, "/api/v1/orders/{order_id}/split-equally",
+		"The amounts that split what is due into equal payments", tags, rbac.OrderRead, 0),
+		func(ctx context.Context, in *splitEquallyInput) (*splitEquallyOutput, error) {
+			_, m, err := caller(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := &splitEquallyOutput{}
+			out.Body.Parts, err = s.SplitEqually(ctx, m, in.OrderID, in.Parts, reach(ctx, rbac.OrderRead))
+			return out, err
+		})
+}
+
+type splitBody struct {
+	Groups          [][]string `json:"groups,omitempty" maxItems:"20" doc:"Line ids, one group per new check."`
+	BySeat          bool       `json:"by_seat,omitempty" doc:"One check per seat instead (lines of seat 0 stay)."`
+	ExpectedVersion int64      `json:"expected_version,omitempty" minimum:"0"`
+}
+
+type splitInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Body    splitBody
+}
+
+type splitOutput struct {
+	Body struct {
+		Order  Order   `json:"order"`
+		Checks []Order `json:"checks"`
+	}
+}
+
+type splitEquallyInput struct {
+	OrderID string `path:"order_id" maxLength:"64"`
+	Parts   int    `query:"parts" minimum:"2" maximum:"50" required:"true"`
+}
+
+type splitEquallyOutput struct {
+	Body struct {
+		Parts []money.VND `json:"parts"`
+	}
 }
 
 func (s *Service) discountRoutes(api huma.API) {

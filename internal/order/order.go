@@ -105,6 +105,7 @@ type Order struct {
 	Terms        Terms            `json:"terms"`
 	Lines        []Line           `json:"lines"`
 	Discount     *Discount        `json:"discount,omitempty" doc:"A discount on the whole order, if any."`
+	SplitOf      string           `json:"split_of,omitempty" doc:"For a check split from another order: that order's id."`
 	TimeCharge   *TimeCharge      `json:"time_charge,omitempty" doc:"A room order's billed time, running until paused or billed."`
 	Totals       Totals           `json:"totals"`
 	Payments     []AppliedPayment `json:"payments"`

@@ -553,6 +553,11 @@ func (s *Service) Close(ctx context.Context, m tenant.ID, orderID string, c Chan
 		if o.TimeCharge != nil && o.TimeCharge.Running {
 			return apperr.Stale("the room's time is still running: bill the order first", *o)
 		}
+		if n, err := orderdb.New(tx).CountLiveChecks(ctx, orderdb.CountLiveChecksParams{MerchantID: string(m), SplitOf: o.ID}); err != nil {
+			return err
+		} else if n > 0 {
+			return apperr.Stale(fmt.Sprintf("%d check(s) split from this order are still open", n), *o)
+		}
 		if o.Totals.AmountDue > 0 {
 			return apperr.Stale(fmt.Sprintf("%s is still due", o.Totals.AmountDue), *o)
 		}
@@ -701,7 +706,7 @@ func (s *Service) broadcast(ctx context.Context, tx *sql.Tx, m tenant.ID, o Orde
 	if err := addEvent(ctx, tx, m, "shop."+o.ShopID+".orders", EventUpdated, now, o); err != nil {
 		return err
 	}
-	if o.TableID == "" && o.RoomID == "" {
+	if (o.TableID == "" && o.RoomID == "") || o.SplitOf != "" { // a check never frees or takes its table
 		return nil
 	}
 	state := map[string]any{"table_id": o.TableID, "room_id": o.RoomID, "order_id": o.ID, "status": "occupied"}

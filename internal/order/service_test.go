@@ -360,3 +360,74 @@ func TestMoveAndMergeTables(t *testing.T) {
 		}
 	})
 }
+
+func TestSplitBillIntoChecks(t *testing.T) {
+	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
+		svc, k := newService(t, d)
+		ctx := context.Background()
+		c := order.Change{Actor: "waiter"}
+		o, _ := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-5", Guests: 3}, "waiter")
+		for seat, product := range map[int]string{1: "pho", 2: "cafe", 3: "pho"} {
+			if _, err := svc.AddLine(ctx, merchantA, o.ID, order.LineInput{ProductID: product, Quantity: 1, Seat: seat}, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o, _, err := svc.Submit(ctx, merchantA, o.ID, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := len(k.batches)
+		// Bad groups change nothing.
+		for name, in := range map[string]order.SplitInput{
+			"unknown line":   {Groups: [][]string{{"nope"}}},
+			"line twice":     {Groups: [][]string{{o.Lines[0].ID}, {o.Lines[0].ID}}},
+			"empty group":    {Groups: [][]string{{}}},
+			"nothing at all": {},
+		} {
+			if _, _, err := svc.Split(ctx, merchantA, o.ID, in, c); apperr.KindOf(err) != apperr.Invalid {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		parent, checks, err := svc.Split(ctx, merchantA, o.ID, order.SplitInput{BySeat: true}, c)
+		if err != nil || len(checks) != 3 || len(parent.Lines) != 0 || parent.Totals.Total != 0 {
+			t.Fatalf("split by seat: parent %+v, %d checks, %v", parent.Totals, len(checks), err)
+		}
+		var sum money.VND
+		for _, ch := range checks {
+			if ch.SplitOf != o.ID || ch.TableID != "table-5" || len(ch.Lines) != 1 || ch.Lines[0].Status != "sent" {
+				t.Errorf("check %+v", ch)
+			}
+			sum += ch.Totals.Total
+		}
+		if sum != 55000+29000+55000 || len(k.batches) != sent {
+			t.Errorf("checks total %d; the kitchen got %d new batches", sum, len(k.batches)-sent)
+		}
+		if _, _, err := svc.Split(ctx, merchantA, checks[0].ID, order.SplitInput{BySeat: true}, c); apperr.KindOf(err) != apperr.Conflict {
+			t.Errorf("splitting a check: %v", err)
+		}
+		// The table stays taken while checks are open, and the order closes only after them.
+		if _, err := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-5"}, "w"); apperr.KindOf(err) != apperr.Conflict {
+			t.Errorf("a new order on the split table: %v", err)
+		}
+		if _, err := svc.Close(ctx, merchantA, o.ID, c); apperr.KindOf(err) != apperr.Conflict {
+			t.Errorf("closing the order with open checks: %v", err)
+		}
+		for _, ch := range checks {
+			if _, err := svc.Cancel(ctx, merchantA, ch.ID, "khách về", c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := svc.Close(ctx, merchantA, o.ID, c); err != nil {
+			t.Errorf("closing after the checks: %v", err)
+		}
+		// Equal parts of what is due.
+		o2, _ := svc.Open(ctx, merchantA, shop1, order.OpenInput{Type: order.DineIn, TableID: "table-6"}, "waiter")
+		if _, err := svc.AddLine(ctx, merchantA, o2.ID, order.LineInput{ProductID: "pho", Quantity: 2}, c); err != nil {
+			t.Fatal(err)
+		}
+		parts, err := svc.SplitEqually(ctx, merchantA, o2.ID, 3, nil)
+		if err != nil || len(parts) != 3 || parts[0]+parts[1]+parts[2] != 110000 || parts[0]-parts[2] > 1 {
+			t.Errorf("equal parts: %v, %v", parts, err)
+		}
+	})
+}

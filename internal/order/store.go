@@ -106,6 +106,7 @@ func fromRows(r orderdb.Order, rows []orderdb.OrderLine) (Order, error) {
 	if r.DiscountKind != "" {
 		o.Discount = &Discount{Kind: r.DiscountKind, Value: r.DiscountValue, Reason: r.DiscountReason}
 	}
+	o.SplitOf = r.SplitOf
 	return o, nil
 }
 

@@ -39,6 +39,7 @@ type Order struct {
 	DiscountKind         string
 	DiscountValue        int64
 	DiscountReason       string
+	SplitOf              string
 }
 
 type OrderLine struct {

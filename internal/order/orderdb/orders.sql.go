@@ -31,6 +31,24 @@ func (q *Queries) BumpOrder(ctx context.Context, arg BumpOrderParams) (int64, er
 	return version, err
 }
 
+const countLiveChecks = `-- name: CountLiveChecks :one
+SELECT COUNT(*) FROM orders
+WHERE merchant_id = $1 AND split_of = $2
+  AND status IN ('open', 'ordering', 'served', 'billing', 'paid')
+`
+
+type CountLiveChecksParams struct {
+	MerchantID string
+	SplitOf    string
+}
+
+func (q *Queries) CountLiveChecks(ctx context.Context, arg CountLiveChecksParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, countLiveChecks, arg.MerchantID, arg.SplitOf)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countLiveShopOrders = `-- name: CountLiveShopOrders :one
 SELECT COUNT(*) FROM orders
 WHERE merchant_id = $1 AND shop_id = $2
@@ -78,7 +96,7 @@ func (q *Queries) GetLiveOrderAt(ctx context.Context, arg GetLiveOrderAtParams) 
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason FROM orders WHERE merchant_id = $1 AND id = $2
+SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason, split_of FROM orders WHERE merchant_id = $1 AND id = $2
 `
 
 type GetOrderParams struct {
@@ -119,8 +137,40 @@ func (q *Queries) GetOrder(ctx context.Context, arg GetOrderParams) (Order, erro
 		&i.DiscountKind,
 		&i.DiscountValue,
 		&i.DiscountReason,
+		&i.SplitOf,
 	)
 	return i, err
+}
+
+const insertCheck = `-- name: InsertCheck :exec
+INSERT INTO orders (id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note,
+                    vat_rate_percent, prices_include_vat, service_charge_percent, opened_by, opened_at, updated_at, split_of)
+SELECT $1, src.merchant_id, src.shop_id, src.type, src.status, src.table_id, '', src.place_name, 0,
+       src.pickup_number, $2, src.vat_rate_percent, src.prices_include_vat, src.service_charge_percent,
+       $3, $4, $4, src.id
+FROM orders src WHERE src.merchant_id = $5 AND src.id = $6
+`
+
+type InsertCheckParams struct {
+	ID         string
+	Note       string
+	OpenedBy   string
+	OpenedAt   time.Time
+	MerchantID string
+	SplitOf    string
+}
+
+// InsertCheck opens a check split from order split_of, at the same place and on the same terms.
+func (q *Queries) InsertCheck(ctx context.Context, arg InsertCheckParams) error {
+	_, err := q.db.ExecContext(ctx, insertCheck,
+		arg.ID,
+		arg.Note,
+		arg.OpenedBy,
+		arg.OpenedAt,
+		arg.MerchantID,
+		arg.SplitOf,
+	)
+	return err
 }
 
 const insertLine = `-- name: InsertLine :exec
@@ -232,6 +282,38 @@ func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) error 
 	return err
 }
 
+const listChecks = `-- name: ListChecks :many
+SELECT id FROM orders WHERE merchant_id = $1 AND split_of = $2 ORDER BY opened_at, id
+`
+
+type ListChecksParams struct {
+	MerchantID string
+	SplitOf    string
+}
+
+func (q *Queries) ListChecks(ctx context.Context, arg ListChecksParams) ([]string, error) {
+	rows, err := q.db.QueryContext(ctx, listChecks, arg.MerchantID, arg.SplitOf)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listLines = `-- name: ListLines :many
 SELECT id, merchant_id, order_id, position, product_id, variant_id, name, variant_name, category_id, station, tax_class, quantity, unit_price, modifiers, components, note, seat, course, status, void_reason, void_sent, created_by, created_at, sent_at, voided_at, discount_kind, discount_value, discount_reason FROM order_lines WHERE merchant_id = $1 AND order_id = $2 ORDER BY position
 `
@@ -294,7 +376,7 @@ func (q *Queries) ListLines(ctx context.Context, arg ListLinesParams) ([]OrderLi
 }
 
 const listShopOrders = `-- name: ListShopOrders :many
-SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason FROM orders
+SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason, split_of FROM orders
 WHERE merchant_id = $1 AND shop_id = $2
   AND ((CAST($3 AS TEXT) = '' AND status IN ('open', 'ordering', 'served', 'billing', 'paid'))
        OR status = $3)
@@ -353,6 +435,7 @@ func (q *Queries) ListShopOrders(ctx context.Context, arg ListShopOrdersParams) 
 			&i.DiscountKind,
 			&i.DiscountValue,
 			&i.DiscountReason,
+			&i.SplitOf,
 		); err != nil {
 			return nil, err
 		}
@@ -394,6 +477,33 @@ type MarkVoidSentParams struct {
 func (q *Queries) MarkVoidSent(ctx context.Context, arg MarkVoidSentParams) error {
 	_, err := q.db.ExecContext(ctx, markVoidSent, arg.MerchantID, arg.ID)
 	return err
+}
+
+const moveLine = `-- name: MoveLine :execrows
+UPDATE order_lines SET order_id = $1, position = $2
+WHERE merchant_id = $3 AND id = $4 AND order_id = $5
+`
+
+type MoveLineParams struct {
+	ToOrderID   string
+	Position    int32
+	MerchantID  string
+	ID          string
+	FromOrderID string
+}
+
+func (q *Queries) MoveLine(ctx context.Context, arg MoveLineParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, moveLine,
+		arg.ToOrderID,
+		arg.Position,
+		arg.MerchantID,
+		arg.ID,
+		arg.FromOrderID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const moveLines = `-- name: MoveLines :exec

@@ -106,3 +106,24 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND status = 'ac
 -- name: SetOrderDiscount :exec
 UPDATE orders SET discount_kind = sqlc.arg(kind), discount_value = sqlc.arg(value), discount_reason = sqlc.arg(reason)
 WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id);
+
+-- name: InsertCheck :exec
+-- InsertCheck opens a check split from order split_of, at the same place and on the same terms.
+INSERT INTO orders (id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note,
+                    vat_rate_percent, prices_include_vat, service_charge_percent, opened_by, opened_at, updated_at, split_of)
+SELECT sqlc.arg(id), src.merchant_id, src.shop_id, src.type, src.status, src.table_id, '', src.place_name, 0,
+       src.pickup_number, sqlc.arg(note), src.vat_rate_percent, src.prices_include_vat, src.service_charge_percent,
+       sqlc.arg(opened_by), sqlc.arg(opened_at), sqlc.arg(opened_at), src.id
+FROM orders src WHERE src.merchant_id = sqlc.arg(merchant_id) AND src.id = sqlc.arg(split_of);
+
+-- name: MoveLine :execrows
+UPDATE order_lines SET order_id = sqlc.arg(to_order_id), position = sqlc.arg(position)
+WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND order_id = sqlc.arg(from_order_id);
+
+-- name: CountLiveChecks :one
+SELECT COUNT(*) FROM orders
+WHERE merchant_id = sqlc.arg(merchant_id) AND split_of = sqlc.arg(split_of)
+  AND status IN ('open', 'ordering', 'served', 'billing', 'paid');
+
+-- name: ListChecks :many
+SELECT id FROM orders WHERE merchant_id = sqlc.arg(merchant_id) AND split_of = sqlc.arg(split_of) ORDER BY opened_at, id;
