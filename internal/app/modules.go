@@ -251,15 +251,7 @@ func modules() []Module {
 					return nil
 				}
 				svc.Routes(k.API)
-				consume := events.Consume(k.DB, "inventory", svc.HandleOrderEvent)
-				k.Go("inventory-order-events", func(ctx context.Context) error {
-					sub, err := k.Bus.Subscribe(ctx, "inventory", []string{inventory.OrderSubject}, consume)
-					if err != nil {
-						return err
-					}
-					<-ctx.Done()
-					return sub.Close()
-				})
+				subscribe(k, "inventory", []string{inventory.OrderSubject}, events.Consume(k.DB, "inventory", svc.HandleOrderEvent))
 				return nil
 			},
 		},
@@ -271,6 +263,7 @@ func modules() []Module {
 				if active {
 					orderService(k).Routes(k.API)
 					rateService(k).Routes(k.API)
+					subscribe(k, "order", []string{order.KitchenSubject}, events.Consume(k.DB, "order", orderService(k).HandleKitchenEvent))
 				}
 				return nil
 			},
@@ -311,6 +304,18 @@ func modules() []Module {
 			},
 		},
 	}
+}
+
+// subscribe runs a durable consumer of the bus as one of the app's workers.
+func subscribe(k *Kit, consumer string, subjects []string, h events.Handler) {
+	k.Go(consumer+"-consumer", func(ctx context.Context) error {
+		sub, err := k.Bus.Subscribe(ctx, consumer, subjects, h)
+		if err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return sub.Close()
+	})
 }
 
 // every runs fn at each interval until ctx ends; a failed run is logged and the next one comes anyway.

@@ -174,6 +174,12 @@ func TestRestaurantWorkflowThroughTheServer(t *testing.T) {
 				t.Errorf("bumped to %v", st)
 			}
 			w.must(t, "POST", "/api/v1/kitchen/tickets/"+ticketID+"/status", cook, map[string]any{"status": "new"}, 422)
+			w.must(t, "POST", "/api/v1/kitchen/tickets/"+ticketID+"/bump", cook, nil, 200)
+			w.must(t, "POST", "/api/v1/kitchen/tickets/"+ticketID+"/bump", cook, nil, 200)
+			eventually(t, "the order served once its ticket is", func() (bool, string) {
+				st := w.must(t, "GET", op, cashier, nil, 200)["status"].(string)
+				return st == "served", st
+			})
 
 			level := func() (bool, string) {
 				stock := w.must(t, "GET", sp+"/stock", owner, nil, 200)["items"].([]any)

@@ -74,9 +74,12 @@ const (
 
 // Events, written to the outbox on Subject and on the shop's kitchen topic.
 const (
-	Subject             = "kitchen.events"
-	EventTicketCreated  = "ticket.created"
-	EventTicketStatus   = "ticket.status_changed"
+	Subject            = "kitchen.events"
+	EventTicketCreated = "ticket.created"
+	EventTicketStatus  = "ticket.status_changed"
+	// EventOrderServed is written on Subject when the last cooking ticket of an order is served; data
+	// {order_id, shop_id}.
+	EventOrderServed    = "kitchen.order_served"
 	DefaultStation      = "kitchen"
 	maxStationNameBytes = 32
 )

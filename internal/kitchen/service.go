@@ -330,7 +330,22 @@ func (s *Service) move(ctx context.Context, m tenant.ID, id string, allow func(s
 			return err
 		}
 		changed = true
-		return writeEvents(ctx, tx, m, EventTicketStatus, now, out)
+		if err := writeEvents(ctx, tx, m, EventTicketStatus, now, out); err != nil {
+			return err
+		}
+		if to != StatusServed || out.Kind != KindOrder {
+			return nil
+		}
+		left, err := q.CountUnservedOrderTickets(ctx, kitchendb.CountUnservedOrderTicketsParams{MerchantID: string(m), OrderID: out.OrderID})
+		if err != nil || left > 0 {
+			return err
+		}
+		data, err := json.Marshal(map[string]string{"order_id": out.OrderID, "shop_id": out.ShopID})
+		if err != nil {
+			return err
+		}
+		return events.Add(ctx, tx, events.Event{Type: EventOrderServed, Subject: Subject, MerchantID: m, ShopID: out.ShopID,
+			OccurredAt: now, Data: data})
 	})
 	if err != nil {
 		return Ticket{}, fmt.Errorf("ticket %s: %w", id, err)

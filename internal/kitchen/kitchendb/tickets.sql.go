@@ -11,6 +11,24 @@ import (
 	"time"
 )
 
+const countUnservedOrderTickets = `-- name: CountUnservedOrderTickets :one
+SELECT COUNT(*) FROM kitchen_tickets
+WHERE merchant_id = $1 AND order_id = $2 AND kind = 'order'
+  AND status IN ('new', 'preparing', 'ready')
+`
+
+type CountUnservedOrderTicketsParams struct {
+	MerchantID string
+	OrderID    string
+}
+
+func (q *Queries) CountUnservedOrderTickets(ctx context.Context, arg CountUnservedOrderTicketsParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, countUnservedOrderTickets, arg.MerchantID, arg.OrderID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const getTicket = `-- name: GetTicket :one
 SELECT id, merchant_id, shop_id, order_id, station, kind, status, label, created_at, updated_at, started_at, ready_at, served_at, prep_seconds FROM kitchen_tickets WHERE merchant_id = $1 AND id = $2
 `

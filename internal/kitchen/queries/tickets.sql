@@ -57,3 +57,8 @@ WHERE shop_id = sqlc.arg(shop_id) AND merchant_id = sqlc.arg(from_merchant_id);
 UPDATE kitchen_ticket_lines SET merchant_id = sqlc.arg(to_merchant_id)
 WHERE kitchen_ticket_lines.merchant_id = sqlc.arg(from_merchant_id)
   AND ticket_id IN (SELECT t.id FROM kitchen_tickets t WHERE t.shop_id = sqlc.arg(shop_id));
+
+-- name: CountUnservedOrderTickets :one
+SELECT COUNT(*) FROM kitchen_tickets
+WHERE merchant_id = sqlc.arg(merchant_id) AND order_id = sqlc.arg(order_id) AND kind = 'order'
+  AND status IN ('new', 'preparing', 'ready');

@@ -465,6 +465,26 @@ func (q *Queries) MarkLineSent(ctx context.Context, arg MarkLineSentParams) erro
 	return err
 }
 
+const markServed = `-- name: MarkServed :execrows
+UPDATE orders SET status = 'served', version = version + 1, updated_at = $1
+WHERE merchant_id = $2 AND id = $3 AND status = 'ordering'
+`
+
+type MarkServedParams struct {
+	Now        time.Time
+	MerchantID string
+	ID         string
+}
+
+// MarkServed moves an order that is being cooked to served (the kitchen served its last ticket).
+func (q *Queries) MarkServed(ctx context.Context, arg MarkServedParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, markServed, arg.Now, arg.MerchantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const markVoidSent = `-- name: MarkVoidSent :exec
 UPDATE order_lines SET void_sent = TRUE WHERE merchant_id = $1 AND id = $2
 `

@@ -127,3 +127,8 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND split_of = sqlc.arg(split_of)
 
 -- name: ListChecks :many
 SELECT id FROM orders WHERE merchant_id = sqlc.arg(merchant_id) AND split_of = sqlc.arg(split_of) ORDER BY opened_at, id;
+
+-- name: MarkServed :execrows
+-- MarkServed moves an order that is being cooked to served (the kitchen served its last ticket).
+UPDATE orders SET status = 'served', version = version + 1, updated_at = sqlc.arg(now)
+WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND status = 'ordering';
