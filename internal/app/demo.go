@@ -109,6 +109,22 @@ func (a *App) seedDemo() (string, error) {
 					return "", err
 				}
 			}
+			// Day and evening prices per hour, dearer at weekends; 15-minute blocks, one hour at least.
+			for roomType, day := range map[string]int{"small": 120000, "medium": 180000, "vip": 300000} {
+				bands := []map[string]any{}
+				for _, dt := range []struct {
+					dayType string
+					extra   int
+				}{{"weekday", 0}, {"weekend", 30000}} {
+					bands = append(bands,
+						map[string]any{"day_type": dt.dayType, "start": "00:00", "end": "18:00", "price_per_hour": day + dt.extra},
+						map[string]any{"day_type": dt.dayType, "start": "18:00", "end": "24:00", "price_per_hour": day + dt.extra + 40000})
+				}
+				if _, err := c.do("PUT", sp+"/rate-plans/"+roomType, map[string]any{"block_minutes": 15, "minimum_minutes": 60,
+					"bands": bands}, http.StatusOK); err != nil {
+					return "", err
+				}
+			}
 		} else {
 			for _, area := range []string{"Tầng 1", "Sân vườn"} {
 				areaID, err := c.id("POST", sp+"/areas", map[string]any{"name": area})

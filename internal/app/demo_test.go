@@ -33,6 +33,15 @@ func TestDemoDataIsSeededOnceAndItsLoginsWork(t *testing.T) {
 	if err != nil || len(menu["categories"].([]any)) == 0 {
 		t.Fatalf("demo menu: %v, %v", menu, err)
 	}
+	// The karaoke's room types are priced: a two-hour evening quote uses the demo's rate plan.
+	karaokeID := shops["items"].([]any)[1].(map[string]any)["id"].(string)
+	for _, roomType := range []string{"small", "medium", "vip"} {
+		quote, err := c.do("POST", "/api/v1/shops/"+karaokeID+"/rate-plans/"+roomType+"/quote", map[string]any{
+			"starts_at": "2026-11-23T19:00:00+07:00", "ends_at": "2026-11-23T21:00:00+07:00"}, 200)
+		if err != nil || quote["amount"].(float64) <= 0 {
+			t.Errorf("quote for %s: %v, %v", roomType, quote, err)
+		}
+	}
 	// The printed cashier PIN signs in.
 	var staffID string
 	for _, line := range strings.Split(logins, "\n") {
