@@ -30,7 +30,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -48,15 +47,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the module's tables (bookings and the per-resource lock rows) on either engine.
-var Migrations = migrate.Source{Module: "booking", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; failing here is a build mistake
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("booking", migrationFiles)
 
 // Subject is the subject of the module's domain events; each is also written on ShopSubject for the shop's
 // screens. Data is the Booking after the change.

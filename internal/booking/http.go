@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,7 +27,7 @@ func (s *Service) Routes(api huma.API) {
 	huma.Register(api, op("create-booking", http.MethodPost, "/api/v1/shops/{shop_id}/bookings",
 		"Book a table or room for a slot; 409 when a live booking of it overlaps", tags, http.StatusCreated),
 		func(ctx context.Context, in *bookingCreateInput) (*bookingOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -36,12 +35,12 @@ func (s *Service) Routes(api huma.API) {
 			out, err := s.Create(ctx, m, in.ShopID, Input{TableID: b.TableID, RoomID: b.RoomID, StartsAt: b.StartsAt,
 				EndsAt: b.EndsAt, PartySize: b.PartySize, CustomerName: b.CustomerName, CustomerPhone: b.CustomerPhone,
 				Note: b.Note, DepositAmount: money.VND(b.DepositAmount), CreatedBy: p.UserID})
-			return &bookingOutput{Body: out}, located(err, "body")
+			return &bookingOutput{Body: out}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("list-bookings", http.MethodGet, "/api/v1/shops/{shop_id}/bookings",
 		"A shop's bookings whose slot overlaps [from, to), in slot order", tags, 0),
 		func(ctx context.Context, in *bookingListInput) (*bookingPageOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -50,18 +49,18 @@ func (s *Service) Routes(api huma.API) {
 			if page.Items == nil {
 				page.Items = []Booking{}
 			}
-			return &bookingPageOutput{Body: page}, located(err, "query")
+			return &bookingPageOutput{Body: page}, apperr.Located(err, "query")
 		})
 	huma.Register(api, op("get-booking-availability", http.MethodGet, "/api/v1/shops/{shop_id}/availability",
 		"The tables and rooms free for a whole slot that seat the party", tags, 0),
 		func(ctx context.Context, in *bookingAvailabilityInput) (*bookingAvailabilityOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			a, err := s.Availability(ctx, m, in.ShopID, AvailabilityQuery{StartsAt: in.StartsAt, EndsAt: in.EndsAt,
 				PartySize: in.PartySize})
-			return &bookingAvailabilityOutput{Body: a}, located(err, "query")
+			return &bookingAvailabilityOutput{Body: a}, apperr.Located(err, "query")
 		})
 
 	huma.Register(api, op("get-booking", http.MethodGet, "/api/v1/bookings/{booking_id}", "A booking", tags, 0),
@@ -94,7 +93,7 @@ func (s *Service) Routes(api huma.API) {
 			out, err := s.Update(ctx, m, in.BookingID, Patch{TableID: b.TableID, RoomID: b.RoomID,
 				StartsAt: b.StartsAt, EndsAt: b.EndsAt, PartySize: b.PartySize, CustomerName: b.CustomerName,
 				CustomerPhone: b.CustomerPhone, Note: b.Note, DepositAmount: deposit, ExpectedVersion: expected})
-			return &bookingOutput{Body: out}, located(err, "body")
+			return &bookingOutput{Body: out}, apperr.Located(err, "body")
 		})
 	s.transitionRoute(api, "confirm-booking", "confirm", "Confirm a pending booking with the guest",
 		func(ctx context.Context, m tenant.ID, id string, _ *bookingCancelBody) (Booking, error) {
@@ -108,7 +107,7 @@ func (s *Service) Routes(api huma.API) {
 				reason = body.Reason
 			}
 			b, err := s.Cancel(ctx, m, id, reason)
-			return b, located(err, "body")
+			return b, apperr.Located(err, "body")
 		})
 	s.transitionRoute(api, "mark-booking-no-show", "no-show",
 		"Record that the guests of a pending or confirmed booking did not come (once the slot has started)",
@@ -150,7 +149,7 @@ func (s *Service) transitionRoute(api huma.API, id, action, summary string,
 // reach loads booking id in the caller's merchant and checks that the caller may work in its shop.
 // Another merchant's booking, and one of a shop the caller cannot reach, are apperr.NotFound.
 func (s *Service) reach(ctx context.Context, id string) (tenant.ID, Booking, error) {
-	p, m, err := caller(ctx)
+	p, m, err := httpapi.Caller(ctx)
 	if err != nil {
 		return "", Booking{}, err
 	}
@@ -177,40 +176,9 @@ func parseIfMatch(h string) (int64, error) {
 	return n, nil
 }
 
-// caller returns the authenticated caller and the merchant it acts for.
-func caller(ctx context.Context) (*httpapi.Principal, tenant.ID, error) {
-	p, ok := httpapi.PrincipalFrom(ctx)
-	if !ok {
-		return nil, "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
-	}
-	if p.MerchantID == "" {
-		return nil, "", apperr.E(apperr.NotFound, "you act for no merchant")
-	}
-	return p, p.MerchantID, nil
-}
-
-// located prefixes the field names of an Invalid error with where they were sent ("body", "query"), as
-// huma's own validation errors name them; names already located (header.…) are kept.
-func located(err error, where string) error {
-	var e *apperr.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	fields := make([]apperr.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		fields[i] = f
-		if !strings.Contains(f.Field, ".") {
-			fields[i].Field = where + "." + f.Field
-		}
-	}
-	return &apperr.Error{Kind: e.Kind, Message: e.Message, Fields: fields, Err: err}
-}
-
 // op describes an operation; every booking operation needs rbac.FloorRead, which every shop role holds.
 func op(id, method, path, summary string, tags []string, status int) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags, DefaultStatus: status}
-	rbac.Require(&o, rbac.FloorRead)
-	return o
+	return rbac.Operation(id, method, path, summary, tags, rbac.FloorRead, status)
 }
 
 type bookingOutput struct{ Body Booking }

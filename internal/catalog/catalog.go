@@ -24,7 +24,6 @@ package catalog
 
 import (
 	"embed"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -42,15 +41,7 @@ var migrationFiles embed.FS
 
 // Migrations creates the module's tables (categories, products, variants, modifier groups and options,
 // combo items, shop overrides) on either engine.
-var Migrations = migrate.Source{Module: "catalog", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; failing here is a build mistake
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("catalog", migrationFiles)
 
 // Domain events, written to the outbox on Subject with the product as data.
 const (

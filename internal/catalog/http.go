@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"reflect"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
-	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
 // Routes registers the module's operations on api: categories, products, modifier groups, menu templates
@@ -29,38 +27,6 @@ func (s *Service) Routes(api huma.API) {
 	s.groupRoutes(api)
 	s.shopRoutes(api)
 	s.templateRoutes(api)
-}
-
-// caller returns the merchant the authenticated caller acts for.
-func caller(ctx context.Context) (*httpapi.Principal, tenant.ID, error) {
-	p, ok := httpapi.PrincipalFrom(ctx)
-	if !ok {
-		return nil, "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
-	}
-	if p.MerchantID == "" {
-		return nil, "", apperr.E(apperr.NotFound, "you act for no merchant")
-	}
-	return p, p.MerchantID, nil
-}
-
-// located prefixes the field names of an Invalid error with where they were sent ("body", "query"), as
-// huma's own validation errors name them.
-func located(err error, where string) error {
-	var e *apperr.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	fields := make([]apperr.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		fields[i] = apperr.FieldError{Field: where + "." + f.Field, Message: f.Message}
-	}
-	return &apperr.Error{Kind: e.Kind, Message: e.Message, Fields: fields, Err: err}
-}
-
-func op(id, method, path, summary string, tags []string, perm rbac.Permission, status int) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags, DefaultStatus: status}
-	rbac.Require(&o, perm)
-	return o
 }
 
 // ---- categories ----
@@ -95,20 +61,20 @@ type categoriesOutput struct {
 
 func (s *Service) categoryRoutes(api huma.API) {
 	tags := []string{"Catalog"}
-	huma.Register(api, op("create-category", http.MethodPost, "/api/v1/categories",
+	huma.Register(api, rbac.Operation("create-category", http.MethodPost, "/api/v1/categories",
 		"Create a menu category routed to a kitchen station", tags, rbac.CatalogManage, http.StatusCreated),
 		func(ctx context.Context, in *struct{ Body catalogCategoryBody }) (*categoryOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			c, err := s.CreateCategory(ctx, m, CategoryInput{Name: in.Body.Name, Station: in.Body.Station, SortOrder: in.Body.SortOrder})
-			return &categoryOutput{Body: c}, located(err, "body")
+			return &categoryOutput{Body: c}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("list-categories", http.MethodGet, "/api/v1/categories",
+	huma.Register(api, rbac.Operation("list-categories", http.MethodGet, "/api/v1/categories",
 		"The merchant's categories in menu order", tags, rbac.CatalogRead, 0),
 		func(ctx context.Context, _ *struct{}) (*categoriesOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -117,50 +83,50 @@ func (s *Service) categoryRoutes(api huma.API) {
 			out.Body.Items = cs
 			return out, err
 		})
-	huma.Register(api, op("get-category", http.MethodGet, "/api/v1/categories/{category_id}",
+	huma.Register(api, rbac.Operation("get-category", http.MethodGet, "/api/v1/categories/{category_id}",
 		"A category", tags, rbac.CatalogRead, 0),
 		func(ctx context.Context, in *categoryPath) (*categoryOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			c, err := s.Category(ctx, m, in.CategoryID)
 			return &categoryOutput{Body: c}, err
 		})
-	huma.Register(api, op("update-category", http.MethodPatch, "/api/v1/categories/{category_id}",
+	huma.Register(api, rbac.Operation("update-category", http.MethodPatch, "/api/v1/categories/{category_id}",
 		"Rename a category, change its station or place", tags, rbac.CatalogManage, 0),
 		func(ctx context.Context, in *struct {
 			CategoryID string `path:"category_id" maxLength:"64"`
 			Body       catalogCategoryPatchBody
 		}) (*categoryOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			c, err := s.UpdateCategory(ctx, m, in.CategoryID, CategoryPatch{Name: b.Name, Station: b.Station, SortOrder: b.SortOrder})
-			return &categoryOutput{Body: c}, located(err, "body")
+			return &categoryOutput{Body: c}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("delete-category", http.MethodDelete, "/api/v1/categories/{category_id}",
+	huma.Register(api, rbac.Operation("delete-category", http.MethodDelete, "/api/v1/categories/{category_id}",
 		"Delete an empty category (409 while live products use it)", tags, rbac.CatalogManage, http.StatusNoContent),
 		func(ctx context.Context, in *categoryPath) (*struct{}, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteCategory(ctx, m, in.CategoryID)
 		})
-	huma.Register(api, op("reorder-categories", http.MethodPost, "/api/v1/categories/reorder",
+	huma.Register(api, rbac.Operation("reorder-categories", http.MethodPost, "/api/v1/categories/reorder",
 		"Put the categories in a new order (list every one once)", tags, rbac.CatalogManage, 0),
 		func(ctx context.Context, in *struct{ Body catalogReorderBody }) (*categoriesOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			cs, err := s.ReorderCategories(ctx, m, in.Body.CategoryIDs)
 			out := &categoriesOutput{}
 			out.Body.Items = cs
-			return out, located(err, "body")
+			return out, apperr.Located(err, "body")
 		})
 }
 
@@ -247,10 +213,10 @@ type productPageOutput struct{ Body ProductPage }
 
 func (s *Service) productRoutes(api huma.API) {
 	tags := []string{"Catalog"}
-	huma.Register(api, op("create-product", http.MethodPost, "/api/v1/products",
+	huma.Register(api, rbac.Operation("create-product", http.MethodPost, "/api/v1/products",
 		"Create a product (or a combo) with its variants and modifier groups", tags, rbac.CatalogManage, http.StatusCreated),
 		func(ctx context.Context, in *struct{ Body catalogProductBody }) (*productOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -259,36 +225,36 @@ func (s *Service) productRoutes(api huma.API) {
 				NameEn: b.NameEn, Description: b.Description, Price: b.Price, SKU: b.SKU, TaxClass: b.TaxClass,
 				ImageFileID: b.ImageFileID, SortOrder: b.SortOrder, ModifierGroupIDs: b.ModifierGroupIDs,
 				Variants: variantInputs(b.Variants), Components: componentInputs(b.Components)})
-			return &productOutput{Body: p}, located(err, "body")
+			return &productOutput{Body: p}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("list-products", http.MethodGet, "/api/v1/products",
+	huma.Register(api, rbac.Operation("list-products", http.MethodGet, "/api/v1/products",
 		"The merchant's products in creation order, by pages", tags, rbac.CatalogRead, 0),
 		func(ctx context.Context, in *listProductsInput) (*productPageOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			page, err := s.ListProducts(ctx, m, ProductQuery{CategoryID: in.CategoryID, IncludeArchived: in.IncludeArchived,
 				Limit: in.Limit, Cursor: in.Cursor})
-			return &productPageOutput{Body: page}, located(err, "query")
+			return &productPageOutput{Body: page}, apperr.Located(err, "query")
 		})
-	huma.Register(api, op("get-product", http.MethodGet, "/api/v1/products/{product_id}",
+	huma.Register(api, rbac.Operation("get-product", http.MethodGet, "/api/v1/products/{product_id}",
 		"A product with its variants, modifier groups and components", tags, rbac.CatalogRead, 0),
 		func(ctx context.Context, in *productPath) (*productOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			p, err := s.Product(ctx, m, in.ProductID)
 			return &productOutput{Body: p}, err
 		})
-	huma.Register(api, op("update-product", http.MethodPatch, "/api/v1/products/{product_id}",
+	huma.Register(api, rbac.Operation("update-product", http.MethodPatch, "/api/v1/products/{product_id}",
 		"Change a product; lists sent replace the product's", tags, rbac.CatalogManage, 0),
 		func(ctx context.Context, in *struct {
 			ProductID string `path:"product_id" maxLength:"64"`
 			Body      catalogProductPatchBody
 		}) (*productOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -297,12 +263,12 @@ func (s *Service) productRoutes(api huma.API) {
 				NameEn: b.NameEn, Description: b.Description, Price: b.Price, SKU: b.SKU, TaxClass: b.TaxClass,
 				ImageFileID: b.ImageFileID, SortOrder: b.SortOrder, ModifierGroupIDs: b.ModifierGroupIDs,
 				Variants: variantInputs(b.Variants), Components: componentInputs(b.Components)})
-			return &productOutput{Body: p}, located(err, "body")
+			return &productOutput{Body: p}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("archive-product", http.MethodDelete, "/api/v1/products/{product_id}",
+	huma.Register(api, rbac.Operation("archive-product", http.MethodDelete, "/api/v1/products/{product_id}",
 		"Archive a product: it leaves every menu (409 while a live combo holds it)", tags, rbac.CatalogManage, http.StatusNoContent),
 		func(ctx context.Context, in *productPath) (*struct{}, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -357,22 +323,22 @@ type groupsOutput struct {
 
 func (s *Service) groupRoutes(api huma.API) {
 	tags := []string{"Catalog"}
-	huma.Register(api, op("create-modifier-group", http.MethodPost, "/api/v1/modifier-groups",
+	huma.Register(api, rbac.Operation("create-modifier-group", http.MethodPost, "/api/v1/modifier-groups",
 		"Create a modifier group (sugar, ice, toppings) with its options", tags, rbac.CatalogManage, http.StatusCreated),
 		func(ctx context.Context, in *struct{ Body catalogGroupBody }) (*groupOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			g, err := s.CreateModifierGroup(ctx, m, ModifierGroupInput{Name: b.Name, MinSelect: b.MinSelect,
 				MaxSelect: b.MaxSelect, Options: optionInputs(b.Options)})
-			return &groupOutput{Body: g}, located(err, "body")
+			return &groupOutput{Body: g}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("list-modifier-groups", http.MethodGet, "/api/v1/modifier-groups",
+	huma.Register(api, rbac.Operation("list-modifier-groups", http.MethodGet, "/api/v1/modifier-groups",
 		"The merchant's modifier groups with their options", tags, rbac.CatalogRead, 0),
 		func(ctx context.Context, _ *struct{}) (*groupsOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -381,35 +347,35 @@ func (s *Service) groupRoutes(api huma.API) {
 			out.Body.Items = gs
 			return out, err
 		})
-	huma.Register(api, op("get-modifier-group", http.MethodGet, "/api/v1/modifier-groups/{group_id}",
+	huma.Register(api, rbac.Operation("get-modifier-group", http.MethodGet, "/api/v1/modifier-groups/{group_id}",
 		"A modifier group with its options", tags, rbac.CatalogRead, 0),
 		func(ctx context.Context, in *groupPath) (*groupOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			g, err := s.ModifierGroup(ctx, m, in.GroupID)
 			return &groupOutput{Body: g}, err
 		})
-	huma.Register(api, op("update-modifier-group", http.MethodPatch, "/api/v1/modifier-groups/{group_id}",
+	huma.Register(api, rbac.Operation("update-modifier-group", http.MethodPatch, "/api/v1/modifier-groups/{group_id}",
 		"Change a modifier group; options sent replace its options", tags, rbac.CatalogManage, 0),
 		func(ctx context.Context, in *struct {
 			GroupID string `path:"group_id" maxLength:"64"`
 			Body    catalogGroupPatchBody
 		}) (*groupOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			g, err := s.UpdateModifierGroup(ctx, m, in.GroupID, ModifierGroupPatch{Name: b.Name, MinSelect: b.MinSelect,
 				MaxSelect: b.MaxSelect, Options: optionInputs(b.Options)})
-			return &groupOutput{Body: g}, located(err, "body")
+			return &groupOutput{Body: g}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("delete-modifier-group", http.MethodDelete, "/api/v1/modifier-groups/{group_id}",
+	huma.Register(api, rbac.Operation("delete-modifier-group", http.MethodDelete, "/api/v1/modifier-groups/{group_id}",
 		"Delete a modifier group; it is detached from every product", tags, rbac.CatalogManage, http.StatusNoContent),
 		func(ctx context.Context, in *groupPath) (*struct{}, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -491,7 +457,7 @@ func documentMenu(api huma.API, o *huma.Operation) {
 
 func (s *Service) shopRoutes(api huma.API) {
 	tags := []string{"Catalog"}
-	huma.Register(api, op("set-shop-product", http.MethodPut, "/api/v1/shops/{shop_id}/products/{product_id}",
+	huma.Register(api, rbac.Operation("set-shop-product", http.MethodPut, "/api/v1/shops/{shop_id}/products/{product_id}",
 		"Mark a product sold out or back in a shop, or set the shop's own price (price needs catalog.manage)",
 		tags, rbac.MenuAvailability, 0),
 		func(ctx context.Context, in *struct {
@@ -499,7 +465,7 @@ func (s *Service) shopRoutes(api huma.API) {
 			ProductID string `path:"product_id" maxLength:"64"`
 			Body      catalogShopProductBody
 		}) (*shopProductOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -509,15 +475,15 @@ func (s *Service) shopRoutes(api huma.API) {
 			}
 			sp, err := s.SetShopProduct(ctx, m, in.ShopID, in.ProductID, ShopProductInput{SetPrice: in.Body.Price.set,
 				Price: in.Body.Price.value, Available: in.Body.Available})
-			return &shopProductOutput{Body: sp}, located(err, "body")
+			return &shopProductOutput{Body: sp}, apperr.Located(err, "body")
 		})
 
-	staff := op("get-shop-menu", http.MethodGet, "/api/v1/shops/{shop_id}/menu",
+	staff := rbac.Operation("get-shop-menu", http.MethodGet, "/api/v1/shops/{shop_id}/menu",
 		"The shop's menu for staff: every live product at the shop's price, sold-out ones with available false",
 		tags, rbac.CatalogRead, 0)
 	documentMenu(api, &staff)
 	huma.Register(api, staff, func(ctx context.Context, in *menuInput) (*menuOutput, error) {
-		_, m, err := caller(ctx)
+		_, m, err := httpapi.Caller(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -554,20 +520,20 @@ type templateResultOutput struct{ Body MenuTemplateResult }
 
 func (s *Service) templateRoutes(api huma.API) {
 	tags := []string{"Catalog"}
-	huma.Register(api, op("list-menu-templates", http.MethodGet, "/api/v1/menu-templates",
+	huma.Register(api, rbac.Operation("list-menu-templates", http.MethodGet, "/api/v1/menu-templates",
 		"Ready-made menus (café, restaurant, karaoke) to start from", tags, rbac.CatalogManage, 0),
 		func(ctx context.Context, _ *struct{}) (*templatesOutput, error) {
 			out := &templatesOutput{}
 			out.Body.Items = s.MenuTemplates()
 			return out, nil
 		})
-	huma.Register(api, op("apply-menu-template", http.MethodPost, "/api/v1/menu-templates/{template_id}/apply",
+	huma.Register(api, rbac.Operation("apply-menu-template", http.MethodPost, "/api/v1/menu-templates/{template_id}/apply",
 		"Add a template's categories, modifier groups and products to the catalog (what exists by name is reused)",
 		tags, rbac.CatalogManage, 0),
 		func(ctx context.Context, in *struct {
 			TemplateID string `path:"template_id" maxLength:"64"`
 		}) (*templateResultOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -29,7 +29,6 @@ package iam
 
 import (
 	"embed"
-	"io/fs"
 	"slices"
 	"time"
 
@@ -43,15 +42,7 @@ var migrationFiles embed.FS
 
 // Migrations creates the module's tables (iam_signing_keys, iam_refresh_tokens, iam_users,
 // iam_recovery_codes, iam_mfa_challenges, iam_audit_log) on either engine.
-var Migrations = migrate.Source{Module: "iam", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; failing here is a build mistake
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("iam", migrationFiles)
 
 // PrincipalKind says how a principal authenticated: a user with email and password, or a staff member with
 // a PIN on a shop terminal.

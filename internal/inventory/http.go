@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
-	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
 // Routes registers the module's operations on api. Every operation declares its permission; rbac.Guard
@@ -52,36 +50,8 @@ func (n numberText) parse(f *fieldErrors, location string) Quantity {
 	return q
 }
 
-// caller returns the authenticated caller and the merchant it acts for.
-func caller(ctx context.Context) (*httpapi.Principal, tenant.ID, error) {
-	p, ok := httpapi.PrincipalFrom(ctx)
-	if !ok {
-		return nil, "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
-	}
-	if p.MerchantID == "" {
-		return nil, "", apperr.E(apperr.NotFound, "you act for no merchant")
-	}
-	return p, p.MerchantID, nil
-}
-
-// located prefixes the field names of an Invalid error with where they were sent ("body", "query").
-func located(err error, where string) error {
-	var e *apperr.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	fields := make([]apperr.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		fields[i] = apperr.FieldError{Field: where + "." + f.Field, Message: f.Message}
-	}
-	return &apperr.Error{Kind: e.Kind, Message: e.Message, Fields: fields, Err: err}
-}
-
 func op(id, method, path, summary string, perm rbac.Permission, status int) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{"Stock"},
-		DefaultStatus: status}
-	rbac.Require(&o, perm)
-	return o
+	return rbac.Operation(id, method, path, summary, []string{"Stock"}, perm, status)
 }
 
 // ---- merchant-level stock items ----
@@ -112,7 +82,7 @@ func (s *Service) itemRoutes(api huma.API) {
 	huma.Register(api, op("list-stock-items", http.MethodGet, "/api/v1/stock-items",
 		"The merchant's stock items (ingredients and goods) with their pack units", rbac.StockRead, 0),
 		func(ctx context.Context, _ *struct{}) (*stockItemListOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -122,28 +92,28 @@ func (s *Service) itemRoutes(api huma.API) {
 	huma.Register(api, op("rename-stock-item", http.MethodPatch, "/api/v1/stock-items/{stock_item_id}",
 		"Rename a stock item (409 when another item has the name)", rbac.StockManage, 0),
 		func(ctx context.Context, in *stockItemWith[renameStockItemBody]) (*stockItemOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			it, err := s.RenameStockItem(ctx, m, in.StockItemID, in.Body.Name)
-			return &stockItemOutput{Body: it}, located(err, "body")
+			return &stockItemOutput{Body: it}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("add-stock-unit", http.MethodPost, "/api/v1/stock-items/{stock_item_id}/units",
 		"Give a stock item a pack unit: 1 name = factor of the item's unit (1 thùng = 24 lon)", rbac.StockManage,
 		http.StatusCreated),
 		func(ctx context.Context, in *stockItemWith[stockUnitBody]) (*stockItemOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			var f fieldErrors
 			factor := in.Body.Factor.parse(&f, "factor")
 			if err := f.err(); err != nil {
-				return nil, located(err, "body")
+				return nil, apperr.Located(err, "body")
 			}
 			it, err := s.AddUnit(ctx, m, in.StockItemID, UnitInput{Name: in.Body.Name, Factor: factor})
-			return &stockItemOutput{Body: it}, located(err, "body")
+			return &stockItemOutput{Body: it}, apperr.Located(err, "body")
 		})
 }
 
@@ -248,38 +218,38 @@ func (s *Service) shopRoutes(api huma.API) {
 		"Stock an item in a shop: creates the merchant's stock item (or reuses the one of that name) and its level",
 		rbac.StockManage, http.StatusCreated),
 		func(ctx context.Context, in *shopWith[createStockItemBody]) (*stockLevelOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			var f fieldErrors
 			reorder := in.Body.ReorderLevel.parse(&f, "reorder_level")
 			if err := f.err(); err != nil {
-				return nil, located(err, "body")
+				return nil, apperr.Located(err, "body")
 			}
 			l, err := s.CreateStockItem(ctx, m, in.ShopID, ItemInput{Name: in.Body.Name, Unit: in.Body.Unit, ReorderLevel: reorder})
-			return &stockLevelOutput{Body: l}, located(err, "body")
+			return &stockLevelOutput{Body: l}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("update-stock-level", http.MethodPatch, "/api/v1/shops/{shop_id}/stock-items/{stock_item_id}",
 		"Change an item's reorder level in a shop", rbac.StockManage, 0),
 		func(ctx context.Context, in *patchStockLevelInput) (*stockLevelOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			var f fieldErrors
 			level := in.Body.ReorderLevel.parse(&f, "reorder_level")
 			if err := f.err(); err != nil {
-				return nil, located(err, "body")
+				return nil, apperr.Located(err, "body")
 			}
 			l, err := s.SetReorderLevel(ctx, m, in.ShopID, in.StockItemID, level)
-			return &stockLevelOutput{Body: l}, located(err, "body")
+			return &stockLevelOutput{Body: l}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("record-stock-movement", http.MethodPost, "/api/v1/shops/{shop_id}/stock-movements",
 		"Record a receipt, waste or adjustment (waste: shop staff; receipts and adjustments: stock managers)",
 		rbac.StockRecord, http.StatusCreated),
 		func(ctx context.Context, in *shopWith[stockMovementBody]) (*stockMovementOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -290,7 +260,7 @@ func (s *Service) shopRoutes(api huma.API) {
 			var f fieldErrors
 			q := b.Quantity.parse(&f, "quantity")
 			if err := f.err(); err != nil {
-				return nil, located(err, "body")
+				return nil, apperr.Located(err, "body")
 			}
 			var cost *money.VND
 			if b.UnitCost != nil {
@@ -299,22 +269,22 @@ func (s *Service) shopRoutes(api huma.API) {
 			}
 			mv, err := s.RecordMovement(ctx, m, in.ShopID, p.UserID, MovementInput{StockItemID: b.StockItemID, Kind: b.Kind,
 				Quantity: q, Unit: b.Unit, UnitCost: cost, Supplier: b.Supplier, Note: b.Note})
-			return &stockMovementOutput{Body: mv}, located(err, "body")
+			return &stockMovementOutput{Body: mv}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("list-stock-movements", http.MethodGet, "/api/v1/shops/{shop_id}/stock-movements",
 		"A shop's stock movements, newest first", rbac.StockRead, 0),
 		func(ctx context.Context, in *listMovementsInput) (*stockMovementPageOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			page, err := s.Movements(ctx, m, in.ShopID, MovementQuery{StockItemID: in.StockItemID, Limit: in.Limit, Cursor: in.Cursor})
-			return &stockMovementPageOutput{Body: page}, located(err, "query")
+			return &stockMovementPageOutput{Body: page}, apperr.Located(err, "query")
 		})
 	huma.Register(api, op("get-stock", http.MethodGet, "/api/v1/shops/{shop_id}/stock",
 		"A shop's stock levels", rbac.StockRead, 0),
 		func(ctx context.Context, in *shopPath) (*shopStockOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -324,7 +294,7 @@ func (s *Service) shopRoutes(api huma.API) {
 	huma.Register(api, op("get-stock-reorder-list", http.MethodGet, "/api/v1/shops/{shop_id}/stock/reorder-list",
 		"Items below their reorder level, with a quantity to order", rbac.StockRead, 0),
 		func(ctx context.Context, in *shopPath) (*reorderListOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -334,7 +304,7 @@ func (s *Service) shopRoutes(api huma.API) {
 	huma.Register(api, op("get-stock-valuation", http.MethodGet, "/api/v1/shops/{shop_id}/stock/valuation",
 		"A shop's stock value at weighted average cost", rbac.StockRead, 0),
 		func(ctx context.Context, in *shopPath) (*valuationOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -344,7 +314,7 @@ func (s *Service) shopRoutes(api huma.API) {
 	huma.Register(api, op("create-stock-transfer", http.MethodPost, "/api/v1/shops/{shop_id}/stock-transfers",
 		"Move stock to another shop of the merchant (both sides or neither)", rbac.StockManage, http.StatusCreated),
 		func(ctx context.Context, in *shopWith[stockTransferBody]) (*stockTransferOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -360,15 +330,15 @@ func (s *Service) shopRoutes(api huma.API) {
 			var f fieldErrors
 			ls := lines(&f, "lines", "quantity", b.Lines)
 			if err := f.err(); err != nil {
-				return nil, located(err, "body")
+				return nil, apperr.Located(err, "body")
 			}
 			t, err := s.TransferStock(ctx, m, in.ShopID, p.UserID, TransferInput{ToShopID: b.ToShopID, Lines: ls, Note: b.Note})
-			return &stockTransferOutput{Body: t}, located(err, "body")
+			return &stockTransferOutput{Body: t}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("create-stocktake", http.MethodPost, "/api/v1/shops/{shop_id}/stocktakes",
 		"Apply counted quantities: each item's variance becomes a stocktake movement", rbac.StockManage, http.StatusCreated),
 		func(ctx context.Context, in *shopWith[stocktakeBody]) (*stocktakeOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -379,15 +349,15 @@ func (s *Service) shopRoutes(api huma.API) {
 					Quantity: c.Counted.parse(&f, fmt.Sprintf("counts[%d].counted", i))}
 			}
 			if err := f.err(); err != nil {
-				return nil, located(err, "body")
+				return nil, apperr.Located(err, "body")
 			}
 			st, err := s.TakeStock(ctx, m, in.ShopID, p.UserID, StocktakeInput{Counts: counts, Note: in.Body.Note})
-			return &stocktakeOutput{Body: st}, located(err, "body")
+			return &stocktakeOutput{Body: st}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("get-inventory-settings", http.MethodGet, "/api/v1/shops/{shop_id}/inventory-settings",
 		"A shop's inventory settings", rbac.StockRead, 0),
 		func(ctx context.Context, in *shopPath) (*inventorySettingsOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -397,12 +367,12 @@ func (s *Service) shopRoutes(api huma.API) {
 	huma.Register(api, op("update-inventory-settings", http.MethodPut, "/api/v1/shops/{shop_id}/inventory-settings",
 		"Choose when sales deduct stock: submit (default) or paid", rbac.StockManage, 0),
 		func(ctx context.Context, in *shopWith[inventorySettingsBody]) (*inventorySettingsOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			st, err := s.SetSettings(ctx, m, in.ShopID, InventorySettings{DeductOn: in.Body.DeductOn})
-			return &inventorySettingsOutput{Body: st}, located(err, "body")
+			return &inventorySettingsOutput{Body: st}, apperr.Located(err, "body")
 		})
 }
 
@@ -436,7 +406,7 @@ func (s *Service) recipeRoutes(api huma.API) {
 	huma.Register(api, op("get-product-recipe", http.MethodGet, "/api/v1/products/{product_id}/recipe",
 		"What one unit sold of a product consumes", rbac.StockRead, 0),
 		func(ctx context.Context, in *productPath) (*stockRecipeOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -447,22 +417,22 @@ func (s *Service) recipeRoutes(api huma.API) {
 		"Replace a product's recipe (quantities per one unit sold, in each item's unit after conversion)",
 		rbac.StockManage, 0),
 		func(ctx context.Context, in *productRecipeInput) (*stockRecipeOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			var f fieldErrors
 			ls := lines(&f, "ingredients", "quantity", in.Body.Ingredients)
 			if err := f.err(); err != nil {
-				return nil, located(err, "body")
+				return nil, apperr.Located(err, "body")
 			}
 			r, err := s.SetProductRecipe(ctx, m, in.ProductID, ls)
-			return &stockRecipeOutput{Body: r}, located(err, "body")
+			return &stockRecipeOutput{Body: r}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("get-modifier-option-recipe", http.MethodGet, "/api/v1/modifier-options/{option_id}/recipe",
 		"What a modifier option (a topping) consumes per unit of the line it is chosen on", rbac.StockRead, 0),
 		func(ctx context.Context, in *optionPath) (*stockRecipeOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -472,16 +442,16 @@ func (s *Service) recipeRoutes(api huma.API) {
 	huma.Register(api, op("put-modifier-option-recipe", http.MethodPut, "/api/v1/modifier-options/{option_id}/recipe",
 		"Replace a modifier option's recipe", rbac.StockManage, 0),
 		func(ctx context.Context, in *optionRecipeInput) (*stockRecipeOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			var f fieldErrors
 			ls := lines(&f, "ingredients", "quantity", in.Body.Ingredients)
 			if err := f.err(); err != nil {
-				return nil, located(err, "body")
+				return nil, apperr.Located(err, "body")
 			}
 			r, err := s.SetOptionRecipe(ctx, m, in.OptionID, ls)
-			return &stockRecipeOutput{Body: r}, located(err, "body")
+			return &stockRecipeOutput{Body: r}, apperr.Located(err, "body")
 		})
 }

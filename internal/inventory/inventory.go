@@ -29,7 +29,6 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"io/fs"
 	"math/big"
 	"strconv"
 	"strings"
@@ -49,15 +48,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the module's tables on either engine.
-var Migrations = migrate.Source{Module: "inventory", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; failing here is a build mistake
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("inventory", migrationFiles)
 
 // Events the module writes: on Subject, and the same on the shop's stock topic (ShopSubject) for its screens.
 const (

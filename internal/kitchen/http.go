@@ -6,20 +6,18 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
-	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
 // Routes registers the kitchen display's operations. Ticket routes carry no shop in their path: the handler
 // loads the ticket and checks that the caller may work in its shop (404 otherwise, like another merchant's).
 func (s *Service) Routes(api huma.API) {
 	tags := []string{"Kitchen"}
-	huma.Register(api, op("list-kitchen-tickets", http.MethodGet, "/api/v1/shops/{shop_id}/kitchen/tickets",
+	huma.Register(api, rbac.Operation("list-kitchen-tickets", http.MethodGet, "/api/v1/shops/{shop_id}/kitchen/tickets",
 		"The shop's kitchen tickets, oldest first: live ones (new, preparing, ready) unless a status is given", tags, rbac.KitchenRead, 0),
 		func(ctx context.Context, in *boardInput) (*ticketListOutput, error) {
-			m, err := merchantOf(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -30,47 +28,47 @@ func (s *Service) Routes(api huma.API) {
 			out.Body.Items, err = s.Board(ctx, m, in.ShopID, in.Station, Status(in.Status))
 			return out, err
 		})
-	huma.Register(api, op("get-kitchen-ticket", http.MethodGet, "/api/v1/kitchen/tickets/{ticket_id}",
+	huma.Register(api, rbac.Operation("get-kitchen-ticket", http.MethodGet, "/api/v1/kitchen/tickets/{ticket_id}",
 		"One kitchen ticket", tags, rbac.KitchenRead, 0),
 		func(ctx context.Context, in *ticketPath) (*ticketOutput, error) {
-			m, err := merchantOf(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			t, err := s.Ticket(ctx, m, in.TicketID)
 			if err == nil {
-				err = reach(ctx, rbac.KitchenRead)(t.ShopID)
+				err = rbac.ShopAccess(ctx, rbac.KitchenRead)(t.ShopID)
 			}
 			return &ticketOutput{Body: t}, err
 		})
-	huma.Register(api, op("set-kitchen-ticket-status", http.MethodPost, "/api/v1/kitchen/tickets/{ticket_id}/status",
+	huma.Register(api, rbac.Operation("set-kitchen-ticket-status", http.MethodPost, "/api/v1/kitchen/tickets/{ticket_id}/status",
 		"Move a ticket forward (new → preparing → ready → served); 409 with the ticket for a backward move", tags, rbac.KitchenWork, 0),
 		func(ctx context.Context, in *statusInput) (*ticketOutput, error) {
-			m, err := merchantOf(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
-			t, err := s.SetStatus(ctx, m, in.TicketID, Status(in.Body.Status), reach(ctx, rbac.KitchenWork))
+			t, err := s.SetStatus(ctx, m, in.TicketID, Status(in.Body.Status), rbac.ShopAccess(ctx, rbac.KitchenWork))
 			return &ticketOutput{Body: t}, err
 		})
-	huma.Register(api, op("bump-kitchen-ticket", http.MethodPost, "/api/v1/kitchen/tickets/{ticket_id}/bump",
+	huma.Register(api, rbac.Operation("bump-kitchen-ticket", http.MethodPost, "/api/v1/kitchen/tickets/{ticket_id}/bump",
 		"Move a ticket one status forward", tags, rbac.KitchenWork, 0),
 		func(ctx context.Context, in *ticketPath) (*ticketOutput, error) {
-			m, err := merchantOf(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
-			t, err := s.Bump(ctx, m, in.TicketID, reach(ctx, rbac.KitchenWork))
+			t, err := s.Bump(ctx, m, in.TicketID, rbac.ShopAccess(ctx, rbac.KitchenWork))
 			return &ticketOutput{Body: t}, err
 		})
-	huma.Register(api, op("recall-kitchen-ticket", http.MethodPost, "/api/v1/kitchen/tickets/{ticket_id}/recall",
+	huma.Register(api, rbac.Operation("recall-kitchen-ticket", http.MethodPost, "/api/v1/kitchen/tickets/{ticket_id}/recall",
 		"Bring a ready or served ticket back to preparing", tags, rbac.KitchenWork, 0),
 		func(ctx context.Context, in *ticketPath) (*ticketOutput, error) {
-			m, err := merchantOf(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
-			t, err := s.Recall(ctx, m, in.TicketID, reach(ctx, rbac.KitchenWork))
+			t, err := s.Recall(ctx, m, in.TicketID, rbac.ShopAccess(ctx, rbac.KitchenWork))
 			return &ticketOutput{Body: t}, err
 		})
 }
@@ -99,27 +97,5 @@ type ticketOutput struct{ Body Ticket }
 type ticketListOutput struct {
 	Body struct {
 		Items []Ticket `json:"items"`
-	}
-}
-
-func op(id, method, path, summary string, tags []string, perm rbac.Permission, status int) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags, DefaultStatus: status}
-	rbac.Require(&o, perm)
-	return o
-}
-
-func merchantOf(ctx context.Context) (tenant.ID, error) {
-	p, ok := httpapi.PrincipalFrom(ctx)
-	if !ok || p.MerchantID == "" {
-		return "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
-	}
-	return p.MerchantID, nil
-}
-
-// reach returns the check that the caller holds perm in a ticket's shop.
-func reach(ctx context.Context, perm rbac.Permission) func(shopID string) error {
-	return func(shopID string) error {
-		p, _ := httpapi.PrincipalFrom(ctx)
-		return rbac.CheckShop(p, shopID, perm)
 	}
 }

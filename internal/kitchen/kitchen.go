@@ -11,7 +11,6 @@ package kitchen
 
 import (
 	"embed"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -22,15 +21,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the module's tables on either engine.
-var Migrations = migrate.Source{Module: "kitchen", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("kitchen", migrationFiles)
 
 // Status is where a ticket is in the kitchen.
 type Status string

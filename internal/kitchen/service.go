@@ -208,27 +208,6 @@ func (s *Service) Ticket(ctx context.Context, m tenant.ID, id string) (Ticket, e
 	return out, err
 }
 
-// OrderTickets lists the tickets of an order, oldest first.
-func (s *Service) OrderTickets(ctx context.Context, m tenant.ID, orderID string) ([]Ticket, error) {
-	var out []Ticket
-	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
-		q := kitchendb.New(tx)
-		rows, err := q.ListOrderTickets(ctx, kitchendb.ListOrderTicketsParams{MerchantID: string(m), OrderID: orderID})
-		if err != nil {
-			return fmt.Errorf("list order tickets: %w", err)
-		}
-		for _, r := range rows {
-			t, err := loadTicket(ctx, q, m, r.ID)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return nil
-	})
-	return out, err
-}
-
 func loadTicket(ctx context.Context, q *kitchendb.Queries, m tenant.ID, id string) (Ticket, error) {
 	r, err := q.GetTicket(ctx, kitchendb.GetTicketParams{MerchantID: string(m), ID: id})
 	if errors.Is(err, sql.ErrNoRows) {

@@ -2,7 +2,6 @@ package merchant
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 
@@ -48,11 +47,11 @@ type createStaffInput struct {
 type staffOutput struct{ Body NewStaff }
 
 func (s *Service) staffRoutes(api huma.API) {
-	huma.Register(api, op("create-staff", http.MethodPost, "/api/v1/shops/{shop_id}/staff",
+	huma.Register(api, rbac.Operation("create-staff", http.MethodPost, "/api/v1/shops/{shop_id}/staff",
 		"Add a person to a shop with a role and, optionally, a PIN for the shop's terminals", []string{"Staff"},
 		rbac.StaffManage, http.StatusCreated),
 		func(ctx context.Context, in *createStaffInput) (*staffOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -63,38 +62,6 @@ func (s *Service) staffRoutes(api huma.API) {
 				Phone: in.Body.Phone, PIN: in.Body.PIN}, in.Body.Role)
 			return &staffOutput{Body: st}, err
 		})
-}
-
-// caller returns the merchant the authenticated caller acts for.
-func caller(ctx context.Context) (*httpapi.Principal, tenant.ID, error) {
-	p, ok := httpapi.PrincipalFrom(ctx)
-	if !ok {
-		return nil, "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
-	}
-	if p.MerchantID == "" {
-		return nil, "", apperr.E(apperr.NotFound, "you act for no merchant")
-	}
-	return p, p.MerchantID, nil
-}
-
-// located prefixes the field names of an Invalid error with where they were sent ("body", "query"), as
-// huma's own validation errors name them.
-func located(err error, where string) error {
-	var e *apperr.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	fields := make([]apperr.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		fields[i] = apperr.FieldError{Field: where + "." + f.Field, Message: f.Message}
-	}
-	return &apperr.Error{Kind: e.Kind, Message: e.Message, Fields: fields, Err: err}
-}
-
-func op(id, method, path, summary string, tags []string, perm rbac.Permission, status int) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags, DefaultStatus: status}
-	rbac.Require(&o, perm)
-	return o
 }
 
 // ---- merchant ----
@@ -116,38 +83,38 @@ type plansOutput struct {
 
 func (s *Service) merchantRoutes(api huma.API) {
 	tags := []string{"Merchant"}
-	huma.Register(api, op("get-merchant", http.MethodGet, "/api/v1/merchant",
+	huma.Register(api, rbac.Operation("get-merchant", http.MethodGet, "/api/v1/merchant",
 		"The caller's merchant: profile, plan in force and usage", tags, rbac.MerchantRead, 0),
 		func(ctx context.Context, _ *struct{}) (*profileOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			p, err := s.Profile(ctx, m)
 			return &profileOutput{Body: p}, err
 		})
-	huma.Register(api, op("update-merchant", http.MethodPatch, "/api/v1/merchant",
+	huma.Register(api, rbac.Operation("update-merchant", http.MethodPatch, "/api/v1/merchant",
 		"Change the merchant's name and contact details", tags, rbac.MerchantManage, 0),
 		func(ctx context.Context, in *struct{ Body patchMerchantBody }) (*profileOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			p, err := s.UpdateProfile(ctx, m, ProfileInput{Name: b.Name, Phone: b.Phone, Email: b.Email, Address: b.Address})
-			return &profileOutput{Body: p}, located(err, "body")
+			return &profileOutput{Body: p}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("archive-merchant", http.MethodDelete, "/api/v1/merchant",
+	huma.Register(api, rbac.Operation("archive-merchant", http.MethodDelete, "/api/v1/merchant",
 		"Archive the merchant (owner): its shops are archived and every membership ends", tags, rbac.MerchantManage,
 		http.StatusNoContent),
 		func(ctx context.Context, _ *struct{}) (*struct{}, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return nil, s.ArchiveMerchant(ctx, m)
 		})
-	huma.Register(api, op("list-plans", http.MethodGet, "/api/v1/plans",
+	huma.Register(api, rbac.Operation("list-plans", http.MethodGet, "/api/v1/plans",
 		"The subscription plans and their limits", tags, rbac.MerchantRead, 0),
 		func(ctx context.Context, _ *struct{}) (*plansOutput, error) {
 			plans, err := s.Plans(ctx)
@@ -199,23 +166,23 @@ type shopPageOutput struct{ Body ShopPage }
 
 func (s *Service) shopRoutes(api huma.API) {
 	tags := []string{"Shops"}
-	huma.Register(api, op("create-shop", http.MethodPost, "/api/v1/shops",
+	huma.Register(api, rbac.Operation("create-shop", http.MethodPost, "/api/v1/shops",
 		"Create a shop (the merchant's first becomes its default); 409 when the plan's shop limit is reached",
 		tags, rbac.ShopCreate, http.StatusCreated),
 		func(ctx context.Context, in *struct{ Body createShopBody }) (*shopOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			sh, err := s.CreateShop(ctx, m, ShopInput{Name: b.Name, BusinessType: b.BusinessType, Address: b.Address,
 				VATRatePercent: b.VATRatePercent})
-			return &shopOutput{Body: sh}, located(err, "body")
+			return &shopOutput{Body: sh}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("list-shops", http.MethodGet, "/api/v1/shops",
+	huma.Register(api, rbac.Operation("list-shops", http.MethodGet, "/api/v1/shops",
 		"The merchant's shops in creation order (staff see only theirs)", tags, rbac.ShopRead, 0),
 		func(ctx context.Context, in *listShopsInput) (*shopPageOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -225,23 +192,23 @@ func (s *Service) shopRoutes(api huma.API) {
 			if page.Items == nil {
 				page.Items = []Shop{}
 			}
-			return &shopPageOutput{Body: page}, located(err, "query")
+			return &shopPageOutput{Body: page}, apperr.Located(err, "query")
 		})
-	huma.Register(api, op("get-shop", http.MethodGet, "/api/v1/shops/{shop_id}",
+	huma.Register(api, rbac.Operation("get-shop", http.MethodGet, "/api/v1/shops/{shop_id}",
 		"A shop and its settings", tags, rbac.ShopRead, 0),
 		func(ctx context.Context, in *shopPath) (*shopOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			sh, err := s.Shop(ctx, m, in.ShopID)
 			return &shopOutput{Body: sh}, err
 		})
-	huma.Register(api, op("update-shop", http.MethodPatch, "/api/v1/shops/{shop_id}",
+	huma.Register(api, rbac.Operation("update-shop", http.MethodPatch, "/api/v1/shops/{shop_id}",
 		"Change a shop's settings (VAT, service charge, receipt texts, bank account for VietQR, …)", tags,
 		rbac.ShopManage, 0),
 		func(ctx context.Context, in *shopWith[patchShopBody]) (*shopOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -252,22 +219,22 @@ func (s *Service) shopRoutes(api huma.API) {
 				ReceiptHeader: b.ReceiptHeader, ReceiptFooter: b.ReceiptFooter, BankBIN: b.BankBIN,
 				BankAccountNumber: b.BankAccountNumber, BankAccountName: b.BankAccountName,
 				RequireRegisteredDevice: b.RequireRegisteredDevice, QROrdersNeedConfirmation: b.QROrdersNeedConfirmation})
-			return &shopOutput{Body: sh}, located(err, "body")
+			return &shopOutput{Body: sh}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("archive-shop", http.MethodPost, "/api/v1/shops/{shop_id}/archive",
+	huma.Register(api, rbac.Operation("archive-shop", http.MethodPost, "/api/v1/shops/{shop_id}/archive",
 		"Archive a shop (not the default while others exist: 409)", tags, rbac.ShopManage, 0),
 		func(ctx context.Context, in *shopPath) (*shopOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			sh, err := s.ArchiveShop(ctx, m, in.ShopID)
 			return &shopOutput{Body: sh}, err
 		})
-	huma.Register(api, op("set-default-shop", http.MethodPost, "/api/v1/shops/{shop_id}/set-default",
+	huma.Register(api, rbac.Operation("set-default-shop", http.MethodPost, "/api/v1/shops/{shop_id}/set-default",
 		"Make a shop the merchant's default (exactly one default per merchant)", tags, rbac.ShopManage, 0),
 		func(ctx context.Context, in *shopPath) (*shopOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -365,10 +332,10 @@ type patchRoomBody struct {
 
 func (s *Service) floorRoutes(api huma.API) {
 	tags := []string{"Floor"}
-	huma.Register(api, op("get-floor", http.MethodGet, "/api/v1/shops/{shop_id}/floor",
+	huma.Register(api, rbac.Operation("get-floor", http.MethodGet, "/api/v1/shops/{shop_id}/floor",
 		"A shop's floor: areas with their tables, and karaoke rooms", tags, rbac.FloorRead, 0),
 		func(ctx context.Context, in *shopPath) (*floorOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -376,73 +343,73 @@ func (s *Service) floorRoutes(api huma.API) {
 			return &floorOutput{Body: f}, err
 		})
 
-	huma.Register(api, op("create-area", http.MethodPost, "/api/v1/shops/{shop_id}/areas",
+	huma.Register(api, rbac.Operation("create-area", http.MethodPost, "/api/v1/shops/{shop_id}/areas",
 		"Add an area to the floor", tags, rbac.FloorManage, http.StatusCreated),
 		func(ctx context.Context, in *shopWith[createAreaBody]) (*areaOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			a, err := s.CreateArea(ctx, m, in.ShopID, AreaInput{Name: in.Body.Name, SortOrder: in.Body.SortOrder})
-			return &areaOutput{Body: a}, located(err, "body")
+			return &areaOutput{Body: a}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("update-area", http.MethodPatch, "/api/v1/shops/{shop_id}/areas/{area_id}",
+	huma.Register(api, rbac.Operation("update-area", http.MethodPatch, "/api/v1/shops/{shop_id}/areas/{area_id}",
 		"Rename or reorder an area", tags, rbac.FloorManage, 0),
 		func(ctx context.Context, in *areaWith[patchAreaBody]) (*areaOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			a, err := s.UpdateArea(ctx, m, in.ShopID, in.AreaID, AreaPatch{Name: in.Body.Name, SortOrder: in.Body.SortOrder})
-			return &areaOutput{Body: a}, located(err, "body")
+			return &areaOutput{Body: a}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("delete-area", http.MethodDelete, "/api/v1/shops/{shop_id}/areas/{area_id}",
+	huma.Register(api, rbac.Operation("delete-area", http.MethodDelete, "/api/v1/shops/{shop_id}/areas/{area_id}",
 		"Remove an empty area (409 while it has tables)", tags, rbac.FloorManage, http.StatusNoContent),
 		func(ctx context.Context, in *areaPath) (*struct{}, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteArea(ctx, m, in.ShopID, in.AreaID)
 		})
 
-	huma.Register(api, op("create-table", http.MethodPost, "/api/v1/shops/{shop_id}/tables",
+	huma.Register(api, rbac.Operation("create-table", http.MethodPost, "/api/v1/shops/{shop_id}/tables",
 		"Add a table to an area; it gets a QR token", tags, rbac.FloorManage, http.StatusCreated),
 		func(ctx context.Context, in *shopWith[createTableBody]) (*tableOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			t, err := s.CreateTable(ctx, m, in.ShopID, TableInput{AreaID: b.AreaID, Name: b.Name, Seats: b.Seats,
 				Shape: b.Shape, X: b.X, Y: b.Y})
-			return &tableOutput{Body: t}, located(err, "body")
+			return &tableOutput{Body: t}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("update-table", http.MethodPatch, "/api/v1/shops/{shop_id}/tables/{table_id}",
+	huma.Register(api, rbac.Operation("update-table", http.MethodPatch, "/api/v1/shops/{shop_id}/tables/{table_id}",
 		"Change a table (area, name, seats, shape, position)", tags, rbac.FloorManage, 0),
 		func(ctx context.Context, in *tableWith[patchTableBody]) (*tableOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			t, err := s.UpdateTable(ctx, m, in.ShopID, in.TableID, TablePatch{AreaID: b.AreaID, Name: b.Name,
 				Seats: b.Seats, Shape: b.Shape, X: b.X, Y: b.Y})
-			return &tableOutput{Body: t}, located(err, "body")
+			return &tableOutput{Body: t}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("delete-table", http.MethodDelete, "/api/v1/shops/{shop_id}/tables/{table_id}",
+	huma.Register(api, rbac.Operation("delete-table", http.MethodDelete, "/api/v1/shops/{shop_id}/tables/{table_id}",
 		"Remove a table; its QR code stops working", tags, rbac.FloorManage, http.StatusNoContent),
 		func(ctx context.Context, in *tablePath) (*struct{}, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteTable(ctx, m, in.ShopID, in.TableID)
 		})
-	huma.Register(api, op("rotate-table-qr-token", http.MethodPost, "/api/v1/shops/{shop_id}/tables/{table_id}/qr-token",
+	huma.Register(api, rbac.Operation("rotate-table-qr-token", http.MethodPost, "/api/v1/shops/{shop_id}/tables/{table_id}/qr-token",
 		"Give a table a new QR token; the old one stops resolving", tags, rbac.FloorManage, 0),
 		func(ctx context.Context, in *tablePath) (*tableOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -450,41 +417,41 @@ func (s *Service) floorRoutes(api huma.API) {
 			return &tableOutput{Body: t}, err
 		})
 
-	huma.Register(api, op("create-room", http.MethodPost, "/api/v1/shops/{shop_id}/rooms",
+	huma.Register(api, rbac.Operation("create-room", http.MethodPost, "/api/v1/shops/{shop_id}/rooms",
 		"Add a karaoke room; it gets a QR token", tags, rbac.FloorManage, http.StatusCreated),
 		func(ctx context.Context, in *shopWith[createRoomBody]) (*roomOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			r, err := s.CreateRoom(ctx, m, in.ShopID, RoomInput{Name: b.Name, RoomType: b.RoomType, Capacity: b.Capacity})
-			return &roomOutput{Body: r}, located(err, "body")
+			return &roomOutput{Body: r}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("update-room", http.MethodPatch, "/api/v1/shops/{shop_id}/rooms/{room_id}",
+	huma.Register(api, rbac.Operation("update-room", http.MethodPatch, "/api/v1/shops/{shop_id}/rooms/{room_id}",
 		"Change a room (name, room type, capacity)", tags, rbac.FloorManage, 0),
 		func(ctx context.Context, in *roomWith[patchRoomBody]) (*roomOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			r, err := s.UpdateRoom(ctx, m, in.ShopID, in.RoomID, RoomPatch{Name: b.Name, RoomType: b.RoomType, Capacity: b.Capacity})
-			return &roomOutput{Body: r}, located(err, "body")
+			return &roomOutput{Body: r}, apperr.Located(err, "body")
 		})
-	huma.Register(api, op("delete-room", http.MethodDelete, "/api/v1/shops/{shop_id}/rooms/{room_id}",
+	huma.Register(api, rbac.Operation("delete-room", http.MethodDelete, "/api/v1/shops/{shop_id}/rooms/{room_id}",
 		"Remove a room; its QR code stops working", tags, rbac.FloorManage, http.StatusNoContent),
 		func(ctx context.Context, in *roomPath) (*struct{}, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteRoom(ctx, m, in.ShopID, in.RoomID)
 		})
-	huma.Register(api, op("rotate-room-qr-token", http.MethodPost, "/api/v1/shops/{shop_id}/rooms/{room_id}/qr-token",
+	huma.Register(api, rbac.Operation("rotate-room-qr-token", http.MethodPost, "/api/v1/shops/{shop_id}/rooms/{room_id}/qr-token",
 		"Give a room a new QR token; the old one stops resolving", tags, rbac.FloorManage, 0),
 		func(ctx context.Context, in *roomPath) (*roomOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -521,10 +488,10 @@ type membershipOutput struct{ Body Membership }
 
 func (s *Service) staffManagementRoutes(api huma.API) {
 	tags := []string{"Staff"}
-	huma.Register(api, op("list-staff", http.MethodGet, "/api/v1/shops/{shop_id}/staff",
+	huma.Register(api, rbac.Operation("list-staff", http.MethodGet, "/api/v1/shops/{shop_id}/staff",
 		"The people with a role in a shop", tags, rbac.StaffRead, 0),
 		func(ctx context.Context, in *shopPath) (*staffListOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -532,20 +499,20 @@ func (s *Service) staffManagementRoutes(api huma.API) {
 			out.Body.Items, err = s.ListStaff(ctx, m, in.ShopID)
 			return out, err
 		})
-	huma.Register(api, op("change-staff-role", http.MethodPatch, "/api/v1/shops/{shop_id}/staff/{user_id}",
+	huma.Register(api, rbac.Operation("change-staff-role", http.MethodPatch, "/api/v1/shops/{shop_id}/staff/{user_id}",
 		"Change a person's role in a shop (only the owner grants or takes away manager); audited", tags, rbac.StaffManage, 0),
 		func(ctx context.Context, in *changeRoleInput) (*membershipOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			ms, err := s.ChangeStaffRole(ctx, m, in.ShopID, in.UserID, in.Body.Role, p.UserID, isOwner(p))
 			return &membershipOutput{Body: ms}, err
 		})
-	huma.Register(api, op("remove-staff", http.MethodDelete, "/api/v1/shops/{shop_id}/staff/{user_id}",
+	huma.Register(api, rbac.Operation("remove-staff", http.MethodDelete, "/api/v1/shops/{shop_id}/staff/{user_id}",
 		"End a person's role in a shop (only the owner removes a manager); audited", tags, rbac.StaffManage, http.StatusNoContent),
 		func(ctx context.Context, in *staffMemberInput) (*struct{}, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -572,20 +539,20 @@ type deviceInput struct {
 
 func (s *Service) deviceRoutes(api huma.API) {
 	tags := []string{"Devices"}
-	huma.Register(api, op("register-device", http.MethodPost, "/api/v1/shops/{shop_id}/devices",
+	huma.Register(api, rbac.Operation("register-device", http.MethodPost, "/api/v1/shops/{shop_id}/devices",
 		"Register a terminal of the shop; its secret is shown once", tags, rbac.ShopManage, http.StatusCreated),
 		func(ctx context.Context, in *shopWith[registerDeviceBody]) (*deviceOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			d, err := s.RegisterDevice(ctx, m, in.ShopID, in.Body.Name, p.UserID)
 			return &deviceOutput{Body: d}, err
 		})
-	huma.Register(api, op("list-devices", http.MethodGet, "/api/v1/shops/{shop_id}/devices",
+	huma.Register(api, rbac.Operation("list-devices", http.MethodGet, "/api/v1/shops/{shop_id}/devices",
 		"The shop's registered terminals", tags, rbac.ShopManage, 0),
 		func(ctx context.Context, in *shopPath) (*deviceListOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -593,10 +560,10 @@ func (s *Service) deviceRoutes(api huma.API) {
 			out.Body.Items, err = s.Devices(ctx, m, in.ShopID)
 			return out, err
 		})
-	huma.Register(api, op("revoke-device", http.MethodDelete, "/api/v1/shops/{shop_id}/devices/{device_id}",
+	huma.Register(api, rbac.Operation("revoke-device", http.MethodDelete, "/api/v1/shops/{shop_id}/devices/{device_id}",
 		"Stop a terminal from signing staff in", tags, rbac.ShopManage, http.StatusNoContent),
 		func(ctx context.Context, in *deviceInput) (*struct{}, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -630,10 +597,10 @@ type providerListOutput struct {
 
 func (s *Service) providerRoutes(api huma.API) {
 	tags := []string{"Payment providers"}
-	huma.Register(api, op("list-payment-providers", http.MethodGet, "/api/v1/shops/{shop_id}/payment-providers",
+	huma.Register(api, rbac.Operation("list-payment-providers", http.MethodGet, "/api/v1/shops/{shop_id}/payment-providers",
 		"The shop's payment-provider accounts (secret values are never shown)", tags, rbac.ShopManage, 0),
 		func(ctx context.Context, in *shopPath) (*providerListOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -641,20 +608,20 @@ func (s *Service) providerRoutes(api huma.API) {
 			out.Body.Items, err = s.ProviderAccounts(ctx, m, in.ShopID)
 			return out, err
 		})
-	huma.Register(api, op("set-payment-provider", http.MethodPut, "/api/v1/shops/{shop_id}/payment-providers/{provider}",
+	huma.Register(api, rbac.Operation("set-payment-provider", http.MethodPut, "/api/v1/shops/{shop_id}/payment-providers/{provider}",
 		"Set the shop's account at a payment provider; secrets are stored encrypted; audited", tags, rbac.ShopManage, 0),
 		func(ctx context.Context, in *setProviderInput) (*providerOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			a, err := s.SetProviderCredentials(ctx, m, in.ShopID, in.Provider, in.Body.AccountRef, in.Body.Secrets, p.UserID)
 			return &providerOutput{Body: a}, err
 		})
-	huma.Register(api, op("remove-payment-provider", http.MethodDelete, "/api/v1/shops/{shop_id}/payment-providers/{provider}",
+	huma.Register(api, rbac.Operation("remove-payment-provider", http.MethodDelete, "/api/v1/shops/{shop_id}/payment-providers/{provider}",
 		"Remove the shop's account at a payment provider; audited", tags, rbac.ShopManage, http.StatusNoContent),
 		func(ctx context.Context, in *providerInput) (*struct{}, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -667,11 +634,11 @@ type transferBody struct {
 }
 
 func (s *Service) transferRoutes(api huma.API) {
-	huma.Register(api, op("transfer-shop", http.MethodPost, "/api/v1/shops/{shop_id}/transfer",
+	huma.Register(api, rbac.Operation("transfer-shop", http.MethodPost, "/api/v1/shops/{shop_id}/transfer",
 		"Give the shop to another merchant with its floor, stock and history (owner only; open orders: 409)",
 		[]string{"Shops"}, rbac.ShopTransfer, 0),
 		func(ctx context.Context, in *shopWith[transferBody]) (*shopOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -27,7 +27,6 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
-	"io/fs"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -45,15 +44,7 @@ var migrationFiles embed.FS
 
 // Migrations creates the module's tables (plans, merchants, shops, floor, QR tokens, staff memberships) and
 // seeds the plans, on either engine.
-var Migrations = migrate.Source{Module: "merchant", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; failing here is a build mistake
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("merchant", migrationFiles)
 
 // The seeded plans' ids.
 const (

@@ -198,7 +198,7 @@ func (s *Service) CreateStaff(ctx context.Context, m tenant.ID, shopID string, a
 	}
 	r, err := rbac.ParseStaffRole(role)
 	if err != nil {
-		return NewStaff{}, located(err, "body")
+		return NewStaff{}, apperr.Located(err, "body")
 	}
 	insert, err := s.accounts.PrepareStaffAccount(ctx, acct)
 	if err != nil {
@@ -321,7 +321,7 @@ func (s *Service) ListStaff(ctx context.Context, m tenant.ID, shopID string) ([]
 func (s *Service) ChangeStaffRole(ctx context.Context, m tenant.ID, shopID, userID, role, actor string, byOwner bool) (Membership, error) {
 	r, err := rbac.ParseStaffRole(role)
 	if err != nil {
-		return Membership{}, located(err, "body")
+		return Membership{}, apperr.Located(err, "body")
 	}
 	var out Membership
 	err = s.db.WithTx(ctx, m, func(tx *sql.Tx) error {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/money"
@@ -28,10 +27,10 @@ func (s *Service) Routes(api huma.API) {
 		s.qrRoutes(api)
 	}
 	tags := []string{"Orders"}
-	huma.Register(api, op("open-order", http.MethodPost, "/api/v1/shops/{shop_id}/orders",
+	huma.Register(api, rbac.Operation("open-order", http.MethodPost, "/api/v1/shops/{shop_id}/orders",
 		"Open an order on a table, a karaoke room, or for takeaway (409 when the table already has one)", tags, rbac.OrderWrite, http.StatusCreated),
 		func(ctx context.Context, in *openInput) (*orderOutput, error) {
-			p, m, err := caller(ctx)
+			p, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -39,10 +38,10 @@ func (s *Service) Routes(api huma.API) {
 				Guests: in.Body.Guests, Note: in.Body.Note}, p.UserID)
 			return &orderOutput{Body: o}, err
 		})
-	huma.Register(api, op("list-orders", http.MethodGet, "/api/v1/shops/{shop_id}/orders",
+	huma.Register(api, rbac.Operation("list-orders", http.MethodGet, "/api/v1/shops/{shop_id}/orders",
 		"The shop's live orders (or those of one status), oldest first", tags, rbac.OrderRead, 0),
 		func(ctx context.Context, in *listInput) (*orderListOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -53,20 +52,20 @@ func (s *Service) Routes(api huma.API) {
 			out.Body.Items, err = s.List(ctx, m, in.ShopID, Status(in.Status))
 			return out, err
 		})
-	huma.Register(api, op("get-order", http.MethodGet, "/api/v1/orders/{order_id}", "An order with its lines, totals and payments",
+	huma.Register(api, rbac.Operation("get-order", http.MethodGet, "/api/v1/orders/{order_id}", "An order with its lines, totals and payments",
 		tags, rbac.OrderRead, 0),
 		func(ctx context.Context, in *orderPath) (*orderOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			o, err := s.Get(ctx, m, in.OrderID)
 			if err == nil {
-				err = reach(ctx, rbac.OrderRead)(o.ShopID)
+				err = rbac.ShopAccess(ctx, rbac.OrderRead)(o.ShopID)
 			}
 			return &orderOutput{Body: o}, err
 		})
-	huma.Register(api, op("add-order-line", http.MethodPost, "/api/v1/orders/{order_id}/lines",
+	huma.Register(api, rbac.Operation("add-order-line", http.MethodPost, "/api/v1/orders/{order_id}/lines",
 		"Add a line (priced from the shop's menu); Idempotency-Key makes a retry add it once", tags, rbac.OrderWrite, http.StatusCreated),
 		func(ctx context.Context, in *addLineInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
@@ -78,7 +77,7 @@ func (s *Service) Routes(api huma.API) {
 				ModifierOptionIDs: b.ModifierOptionIDs, Note: b.Note, Seat: b.Seat, Course: b.Course}, c)
 			return &orderOutput{Body: o}, err
 		})
-	huma.Register(api, op("update-order-line", http.MethodPatch, "/api/v1/orders/{order_id}/lines/{line_id}",
+	huma.Register(api, rbac.Operation("update-order-line", http.MethodPatch, "/api/v1/orders/{order_id}/lines/{line_id}",
 		"Change a line not yet sent to the kitchen", tags, rbac.OrderWrite, 0),
 		func(ctx context.Context, in *updateLineInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
@@ -88,7 +87,7 @@ func (s *Service) Routes(api huma.API) {
 			o, err := s.UpdateLine(ctx, m, in.OrderID, in.LineID, LinePatch{Quantity: in.Body.Quantity, Note: in.Body.Note}, c)
 			return &orderOutput{Body: o}, err
 		})
-	huma.Register(api, op("void-order-line", http.MethodPost, "/api/v1/orders/{order_id}/lines/{line_id}/void",
+	huma.Register(api, rbac.Operation("void-order-line", http.MethodPost, "/api/v1/orders/{order_id}/lines/{line_id}/void",
 		"Void a line with a reason (a sent line goes to the kitchen as a void at the next submit)", tags, rbac.OrderVoid, 0),
 		func(ctx context.Context, in *voidLineInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderVoid, in.Body.ExpectedVersion)
@@ -98,7 +97,7 @@ func (s *Service) Routes(api huma.API) {
 			o, err := s.VoidLine(ctx, m, in.OrderID, in.LineID, in.Body.Reason, c)
 			return &orderOutput{Body: o}, err
 		})
-	huma.Register(api, op("submit-order", http.MethodPost, "/api/v1/orders/{order_id}/submit",
+	huma.Register(api, rbac.Operation("submit-order", http.MethodPost, "/api/v1/orders/{order_id}/submit",
 		"Send new lines and voids to the kitchen; returns the tickets created (none when nothing is new)", tags, rbac.OrderWrite, 0),
 		func(ctx context.Context, in *versionInput) (*submitOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderWrite, versionOf(in.Body))
@@ -110,7 +109,7 @@ func (s *Service) Routes(api huma.API) {
 			out.Body.Order, out.Body.Tickets = o, tickets
 			return out, err
 		})
-	huma.Register(api, op("close-order", http.MethodPost, "/api/v1/orders/{order_id}/close",
+	huma.Register(api, rbac.Operation("close-order", http.MethodPost, "/api/v1/orders/{order_id}/close",
 		"Close an order with nothing left to pay; its table or room is free again", tags, rbac.OrderWrite, 0),
 		func(ctx context.Context, in *versionInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderWrite, versionOf(in.Body))
@@ -120,7 +119,7 @@ func (s *Service) Routes(api huma.API) {
 			o, err := s.Close(ctx, m, in.OrderID, c)
 			return &orderOutput{Body: o}, err
 		})
-	huma.Register(api, op("cancel-order", http.MethodPost, "/api/v1/orders/{order_id}/cancel",
+	huma.Register(api, rbac.Operation("cancel-order", http.MethodPost, "/api/v1/orders/{order_id}/cancel",
 		"Cancel an order nothing was paid on, with a reason; sent lines are withdrawn from the kitchen", tags, rbac.OrderVoid, 0),
 		func(ctx context.Context, in *cancelInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderVoid, in.Body.ExpectedVersion)
@@ -134,7 +133,7 @@ func (s *Service) Routes(api huma.API) {
 
 func (s *Service) splitRoutes(api huma.API) {
 	tags := []string{"Orders"}
-	huma.Register(api, op("split-order", http.MethodPost, "/api/v1/orders/{order_id}/split",
+	huma.Register(api, rbac.Operation("split-order", http.MethodPost, "/api/v1/orders/{order_id}/split",
 		"Split the bill into checks paid separately: by groups of lines, or by seat", tags, rbac.OrderWrite, 0),
 		func(ctx context.Context, in *splitInput) (*splitOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
@@ -146,15 +145,15 @@ func (s *Service) splitRoutes(api huma.API) {
 			out.Body.Order, out.Body.Checks = o, checks
 			return out, err
 		})
-	huma.Register(api, op("split-order-equally", http.MethodGet, "/api/v1/orders/{order_id}/split-equally",
+	huma.Register(api, rbac.Operation("split-order-equally", http.MethodGet, "/api/v1/orders/{order_id}/split-equally",
 		"The amounts that split what is due into equal payments", tags, rbac.OrderRead, 0),
 		func(ctx context.Context, in *splitEquallyInput) (*splitEquallyOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			out := &splitEquallyOutput{}
-			out.Body.Parts, err = s.SplitEqually(ctx, m, in.OrderID, in.Parts, reach(ctx, rbac.OrderRead))
+			out.Body.Parts, err = s.SplitEqually(ctx, m, in.OrderID, in.Parts, rbac.ShopAccess(ctx, rbac.OrderRead))
 			return out, err
 		})
 }
@@ -190,7 +189,7 @@ type splitEquallyOutput struct {
 
 func (s *Service) discountRoutes(api huma.API) {
 	tags := []string{"Orders"}
-	huma.Register(api, op("discount-order-line", http.MethodPost, "/api/v1/orders/{order_id}/lines/{line_id}/discount",
+	huma.Register(api, rbac.Operation("discount-order-line", http.MethodPost, "/api/v1/orders/{order_id}/lines/{line_id}/discount",
 		"Set (or with value 0 remove) a line's discount, percent or fixed, with a reason", tags, rbac.OrderVoid, 0),
 		func(ctx context.Context, in *lineDiscountInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderVoid, in.Body.ExpectedVersion)
@@ -200,7 +199,7 @@ func (s *Service) discountRoutes(api huma.API) {
 			o, err := s.DiscountLine(ctx, m, in.OrderID, in.LineID, DiscountInput{Kind: in.Body.Kind, Value: in.Body.Value, Reason: in.Body.Reason}, c)
 			return &orderOutput{Body: o}, err
 		})
-	huma.Register(api, op("discount-order", http.MethodPost, "/api/v1/orders/{order_id}/discount",
+	huma.Register(api, rbac.Operation("discount-order", http.MethodPost, "/api/v1/orders/{order_id}/discount",
 		"Set (or with value 0 remove) a discount on the whole order, shared over its lines", tags, rbac.OrderVoid, 0),
 		func(ctx context.Context, in *orderDiscountInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderVoid, in.Body.ExpectedVersion)
@@ -232,7 +231,7 @@ type orderDiscountInput struct {
 
 func (s *Service) moveRoutes(api huma.API) {
 	tags := []string{"Orders"}
-	huma.Register(api, op("move-order-table", http.MethodPost, "/api/v1/orders/{order_id}/move",
+	huma.Register(api, rbac.Operation("move-order-table", http.MethodPost, "/api/v1/orders/{order_id}/move",
 		"Move a dine-in order to another (free) table", tags, rbac.OrderWrite, 0),
 		func(ctx context.Context, in *moveInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
@@ -242,7 +241,7 @@ func (s *Service) moveRoutes(api huma.API) {
 			o, err := s.MoveTable(ctx, m, in.OrderID, in.Body.TableID, c)
 			return &orderOutput{Body: o}, err
 		})
-	huma.Register(api, op("merge-orders", http.MethodPost, "/api/v1/orders/{order_id}/merge",
+	huma.Register(api, rbac.Operation("merge-orders", http.MethodPost, "/api/v1/orders/{order_id}/merge",
 		"Merge another order of the shop into this one (its lines move; it is closed as merged)", tags, rbac.OrderWrite, 0),
 		func(ctx context.Context, in *mergeInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
@@ -310,14 +309,14 @@ type qrOrderOutput struct{ Body QROrderView }
 
 func (s *Service) receiptRoutes(api huma.API) {
 	tags := []string{"Orders"}
-	huma.Register(api, op("get-order-receipt", http.MethodGet, "/api/v1/orders/{order_id}/receipt",
+	huma.Register(api, rbac.Operation("get-order-receipt", http.MethodGet, "/api/v1/orders/{order_id}/receipt",
 		"The order's receipt (the bill to check before it is paid) as an HTML page for 80 mm paper", tags, rbac.OrderRead, 0),
 		func(ctx context.Context, in *orderPath) (*receiptOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
-			doc, o, err := s.Receipt(ctx, m, in.OrderID, reach(ctx, rbac.OrderRead))
+			doc, o, err := s.Receipt(ctx, m, in.OrderID, rbac.ShopAccess(ctx, rbac.OrderRead))
 			if err != nil {
 				return nil, err
 			}
@@ -327,14 +326,14 @@ func (s *Service) receiptRoutes(api huma.API) {
 			}
 			return &receiptOutput{ContentType: "text/html; charset=utf-8", Body: page}, nil
 		})
-	huma.Register(api, op("print-order-receipt", http.MethodPost, "/api/v1/orders/{order_id}/receipt/print",
+	huma.Register(api, rbac.Operation("print-order-receipt", http.MethodPost, "/api/v1/orders/{order_id}/receipt/print",
 		"Print (or reprint) the order's receipt on the shop's receipt printer", tags, rbac.OrderWrite, http.StatusAccepted),
 		func(ctx context.Context, in *orderPath) (*printOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
-			job, err := s.PrintReceipt(ctx, m, in.OrderID, reach(ctx, rbac.OrderWrite))
+			job, err := s.PrintReceipt(ctx, m, in.OrderID, rbac.ShopAccess(ctx, rbac.OrderWrite))
 			out := &printOutput{}
 			out.Body.PrintJobID = job
 			return out, err
@@ -355,7 +354,7 @@ type printOutput struct {
 func (s *Service) timerRoutes(api huma.API) {
 	tags := []string{"Orders"}
 	simple := func(id, path, summary string, perm rbac.Permission, fn func(context.Context, tenant.ID, string, Change) (Order, error)) {
-		huma.Register(api, op(id, http.MethodPost, path, summary, tags, perm, 0),
+		huma.Register(api, rbac.Operation(id, http.MethodPost, path, summary, tags, perm, 0),
 			func(ctx context.Context, in *versionInput) (*orderOutput, error) {
 				c, m, err := s.changeOf(ctx, perm, versionOf(in.Body))
 				if err != nil {
@@ -369,7 +368,7 @@ func (s *Service) timerRoutes(api huma.API) {
 	simple("resume-order-timer", "/api/v1/orders/{order_id}/timer/resume", "Resume a karaoke room's time", rbac.OrderWrite, s.ResumeTimer)
 	simple("request-order-bill", "/api/v1/orders/{order_id}/bill",
 		"The customer asks for the bill: a room's time stops and the order shows as billing", rbac.OrderWrite, s.RequestBill)
-	huma.Register(api, op("correct-order-timer", http.MethodPatch, "/api/v1/orders/{order_id}/timer",
+	huma.Register(api, rbac.Operation("correct-order-timer", http.MethodPatch, "/api/v1/orders/{order_id}/timer",
 		"Correct when a karaoke room's time started (manager; audited)", tags, rbac.OrderAdjust, 0),
 		func(ctx context.Context, in *timerInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderAdjust, in.Body.ExpectedVersion)
@@ -379,7 +378,7 @@ func (s *Service) timerRoutes(api huma.API) {
 			o, err := s.CorrectTimerStart(ctx, m, in.OrderID, in.Body.StartedAt, c)
 			return &orderOutput{Body: o}, err
 		})
-	huma.Register(api, op("change-order-room", http.MethodPost, "/api/v1/orders/{order_id}/change-room",
+	huma.Register(api, rbac.Operation("change-order-room", http.MethodPost, "/api/v1/orders/{order_id}/change-room",
 		"Move a karaoke session to another room; the time so far stays at the old room's rates", tags, rbac.OrderWrite, 0),
 		func(ctx context.Context, in *changeRoomInput) (*orderOutput, error) {
 			c, m, err := s.changeOf(ctx, rbac.OrderWrite, in.Body.ExpectedVersion)
@@ -513,32 +512,10 @@ type submitOutput struct {
 	}
 }
 
-func op(id, method, path, summary string, tags []string, perm rbac.Permission, status int) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags, DefaultStatus: status}
-	rbac.Require(&o, perm)
-	return o
-}
-
-func caller(ctx context.Context) (*httpapi.Principal, tenant.ID, error) {
-	p, ok := httpapi.PrincipalFrom(ctx)
-	if !ok || p.MerchantID == "" {
-		return nil, "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
-	}
-	return p, p.MerchantID, nil
-}
-
 func (s *Service) changeOf(ctx context.Context, perm rbac.Permission, expected int64) (Change, tenant.ID, error) {
-	p, m, err := caller(ctx)
+	p, m, err := httpapi.Caller(ctx)
 	if err != nil {
 		return Change{}, "", err
 	}
-	return Change{Actor: p.UserID, ExpectedVersion: expected, Allow: reach(ctx, perm)}, m, nil
-}
-
-// reach returns the check that the caller holds perm in an order's shop.
-func reach(ctx context.Context, perm rbac.Permission) func(shopID string) error {
-	return func(shopID string) error {
-		p, _ := httpapi.PrincipalFrom(ctx)
-		return rbac.CheckShop(p, shopID, perm)
-	}
+	return Change{Actor: p.UserID, ExpectedVersion: expected, Allow: rbac.ShopAccess(ctx, perm)}, m, nil
 }

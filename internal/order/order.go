@@ -23,7 +23,6 @@ package order
 
 import (
 	"embed"
-	"io/fs"
 	"time"
 
 	"github.com/goodgo/goodgo/internal/order/timebill"
@@ -35,15 +34,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the module's tables on either engine.
-var Migrations = migrate.Source{Module: "order", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("order", migrationFiles)
 
 // Type is what an order is for.
 type Type string

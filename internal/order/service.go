@@ -385,9 +385,9 @@ func (s *Service) AddLines(ctx context.Context, m tenant.ID, orderID string, in 
 	priced, err := s.catalog.PriceLines(ctx, m, shopID, reqs)
 	if err != nil {
 		if len(in) == 1 && prefix == "body." {
-			return Order{}, relocate(err, "lines[0].", "body.")
+			return Order{}, apperr.Relocated(err, "lines[0].", "body.")
 		}
-		return Order{}, relocate(err, "lines", strings.TrimSuffix(prefix, "."))
+		return Order{}, apperr.Relocated(err, "lines", strings.TrimSuffix(prefix, "."))
 	}
 	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
 		q := orderdb.New(tx)

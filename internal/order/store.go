@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/goodgo/goodgo/internal/order/orderdb"
@@ -188,18 +187,4 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-// relocate renames the fields of an Invalid error from the catalog's names ("lines[0].product_id") to where
-// the caller sent them ("body.product_id").
-func relocate(err error, from, to string) error {
-	var e *apperr.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	fields := make([]apperr.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		fields[i] = apperr.FieldError{Field: to + strings.TrimPrefix(f.Field, from), Message: f.Message}
-	}
-	return &apperr.Error{Kind: e.Kind, Message: e.Message, Fields: fields, Err: err}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
@@ -19,12 +18,11 @@ func (s *Service) Routes(api huma.API) {
 		Tags:    []string{"Payments"}, DefaultStatus: http.StatusCreated}
 	rbac.Require(&o, rbac.PaymentTake)
 	huma.Register(api, o, func(ctx context.Context, in *payInput) (*payOutput, error) {
-		p, ok := httpapi.PrincipalFrom(ctx)
-		if !ok || p.MerchantID == "" {
-			return nil, apperr.E(apperr.Unauthenticated, "this operation needs an access token")
+		p, m, err := httpapi.Caller(ctx)
+		if err != nil {
+			return nil, err
 		}
-		allow := func(shopID string) error { return rbac.CheckShop(p, shopID, rbac.PaymentTake) }
-		res, err := s.PayCash(ctx, p.MerchantID, in.OrderID, in.Body.Amount, in.Body.Tendered, p.UserID, allow)
+		res, err := s.PayCash(ctx, m, in.OrderID, in.Body.Amount, in.Body.Tendered, p.UserID, rbac.ShopAccess(ctx, rbac.PaymentTake))
 		return &payOutput{Body: res}, err
 	})
 }

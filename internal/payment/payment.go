@@ -10,7 +10,6 @@ package payment
 
 import (
 	"embed"
-	"io/fs"
 	"time"
 
 	"github.com/goodgo/goodgo/internal/platform/migrate"
@@ -21,15 +20,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the module's tables on either engine.
-var Migrations = migrate.Source{Module: "payment", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("payment", migrationFiles)
 
 // Events.
 const (

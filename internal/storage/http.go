@@ -39,7 +39,7 @@ const uploadReadTimeout = 2 * time.Minute
 func (s *Service) Routes(api huma.API) {
 	tags := []string{"Files"}
 
-	upload := op("upload-file", http.MethodPost, "/api/v1/files",
+	upload := rbac.Operation("upload-file", http.MethodPost, "/api/v1/files",
 		"Upload a JPEG, PNG or WebP image or a PDF document (multipart/form-data: file, optional purpose)",
 		tags, rbac.FileWrite, http.StatusCreated)
 	upload.Description = fmt.Sprintf("The type is sniffed from the bytes: other content, or a part whose "+
@@ -53,7 +53,7 @@ func (s *Service) Routes(api huma.API) {
 	}
 	httpapi.SetBodyLimit(&upload, s.opts.MaxBytes+multipartOverhead)
 	huma.Register(api, upload, func(ctx context.Context, in *uploadInput) (*createdOutput, error) {
-		p, m, err := caller(ctx)
+		p, m, err := httpapi.Caller(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -69,16 +69,16 @@ func (s *Service) Routes(api huma.API) {
 		item.Post.RequestBody = uploadRequestBody()
 	}
 
-	huma.Register(api, op("list-files", http.MethodGet, "/api/v1/files",
+	huma.Register(api, rbac.Operation("list-files", http.MethodGet, "/api/v1/files",
 		"The merchant's files, newest first, with fresh signed links", tags, rbac.FileRead, 0),
 		func(ctx context.Context, in *listInput) (*pageOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			page, err := s.Files(ctx, m, FileQuery{Limit: in.Limit, Cursor: in.Cursor, Purpose: Purpose(in.Purpose)})
 			if err != nil {
-				return nil, located(err, "query")
+				return nil, apperr.Located(err, "query")
 			}
 			out := &pageOutput{Body: StorageFilePage{Items: make([]StorageFile, len(page.Items)), NextCursor: page.NextCursor}}
 			for i, f := range page.Items {
@@ -87,10 +87,10 @@ func (s *Service) Routes(api huma.API) {
 			return out, nil
 		})
 
-	huma.Register(api, op("get-file", http.MethodGet, "/api/v1/files/{file_id}",
+	huma.Register(api, rbac.Operation("get-file", http.MethodGet, "/api/v1/files/{file_id}",
 		"A file with fresh signed links", tags, rbac.FileRead, 0),
 		func(ctx context.Context, in *filePath) (*fileOutput, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -98,10 +98,10 @@ func (s *Service) Routes(api huma.API) {
 			return &fileOutput{Body: StorageFile(f)}, err
 		})
 
-	huma.Register(api, op("delete-file", http.MethodDelete, "/api/v1/files/{file_id}",
+	huma.Register(api, rbac.Operation("delete-file", http.MethodDelete, "/api/v1/files/{file_id}",
 		"Delete a file: its links stop working", tags, rbac.FileWrite, http.StatusNoContent),
 		func(ctx context.Context, in *filePath) (*struct{}, error) {
-			_, m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -243,37 +243,5 @@ func httpError(err error) error {
 	case errors.Is(err, errBodyRead):
 		return huma.Error400BadRequest(errBodyRead.Error())
 	}
-	return located(err, "body")
-}
-
-// caller returns the merchant the authenticated caller acts for.
-func caller(ctx context.Context) (*httpapi.Principal, tenant.ID, error) {
-	p, ok := httpapi.PrincipalFrom(ctx)
-	if !ok {
-		return nil, "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
-	}
-	if p.MerchantID == "" {
-		return nil, "", apperr.E(apperr.NotFound, "you act for no merchant")
-	}
-	return p, p.MerchantID, nil
-}
-
-// located prefixes the field names of an Invalid error with where they were sent ("body", "query"), as
-// huma's own validation errors name them.
-func located(err error, where string) error {
-	var e *apperr.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	fields := make([]apperr.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		fields[i] = apperr.FieldError{Field: where + "." + f.Field, Message: f.Message}
-	}
-	return &apperr.Error{Kind: e.Kind, Message: e.Message, Fields: fields, Err: err}
-}
-
-func op(id, method, path, summary string, tags []string, perm rbac.Permission, status int) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags, DefaultStatus: status}
-	rbac.Require(&o, perm)
-	return o
+	return apperr.Located(err, "body")
 }

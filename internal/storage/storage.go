@@ -22,7 +22,6 @@ package storage
 import (
 	"bytes"
 	"embed"
-	"io/fs"
 	"mime"
 	"path"
 	"strings"
@@ -37,15 +36,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the module's files table on either engine.
-var Migrations = migrate.Source{Module: "storage", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; failing here is a build mistake
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("storage", migrationFiles)
 
 // Domain events, written to the outbox on Subject (merchant-wide: no shop).
 const (

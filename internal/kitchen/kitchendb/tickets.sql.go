@@ -248,54 +248,6 @@ func (q *Queries) ListBoardLines(ctx context.Context, arg ListBoardLinesParams) 
 	return items, nil
 }
 
-const listOrderTickets = `-- name: ListOrderTickets :many
-SELECT id, merchant_id, shop_id, order_id, station, kind, status, label, created_at, updated_at, started_at, ready_at, served_at, prep_seconds FROM kitchen_tickets WHERE merchant_id = $1 AND order_id = $2
-ORDER BY created_at, id
-`
-
-type ListOrderTicketsParams struct {
-	MerchantID string
-	OrderID    string
-}
-
-func (q *Queries) ListOrderTickets(ctx context.Context, arg ListOrderTicketsParams) ([]KitchenTicket, error) {
-	rows, err := q.db.QueryContext(ctx, listOrderTickets, arg.MerchantID, arg.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []KitchenTicket
-	for rows.Next() {
-		var i KitchenTicket
-		if err := rows.Scan(
-			&i.ID,
-			&i.MerchantID,
-			&i.ShopID,
-			&i.OrderID,
-			&i.Station,
-			&i.Kind,
-			&i.Status,
-			&i.Label,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.StartedAt,
-			&i.ReadyAt,
-			&i.ServedAt,
-			&i.PrepSeconds,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listTicketLines = `-- name: ListTicketLines :many
 SELECT id, merchant_id, ticket_id, order_line_id, position, name, quantity, modifiers, note, seat, course FROM kitchen_ticket_lines WHERE merchant_id = $1 AND ticket_id = $2
 ORDER BY position

@@ -9,7 +9,6 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
-	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
 // Routes registers the printer and print-job operations on api. Every operation declares its permission;
@@ -20,36 +19,8 @@ func (s *Service) Routes(api huma.API) {
 	s.jobRoutes(api)
 }
 
-// caller returns the merchant the authenticated caller acts for.
-func caller(ctx context.Context) (tenant.ID, error) {
-	p, ok := httpapi.PrincipalFrom(ctx)
-	if !ok {
-		return "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
-	}
-	if p.MerchantID == "" {
-		return "", apperr.E(apperr.NotFound, "you act for no merchant")
-	}
-	return p.MerchantID, nil
-}
-
-// located prefixes the field names of an Invalid error with where they were sent ("body", "query").
-func located(err error, where string) error {
-	fields := apperr.Fields(err)
-	if len(fields) == 0 {
-		return err
-	}
-	out := make([]apperr.FieldError, len(fields))
-	for i, f := range fields {
-		out[i] = apperr.FieldError{Field: where + "." + f.Field, Message: f.Message}
-	}
-	return &apperr.Error{Kind: apperr.KindOf(err), Message: apperr.Message(err), Fields: out, Err: err}
-}
-
 func op(id, method, path, summary string, perm rbac.Permission, status int) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary,
-		Tags: []string{"Printing"}, DefaultStatus: status}
-	rbac.Require(&o, perm)
-	return o
+	return rbac.Operation(id, method, path, summary, []string{"Printing"}, perm, status)
 }
 
 // ---- printers ----
@@ -106,19 +77,19 @@ func (s *Service) printerRoutes(api huma.API) {
 	huma.Register(api, op("create-printer", http.MethodPost, "/api/v1/shops/{shop_id}/printers",
 		"Add a network printer (ESC/POS over TCP) to the shop", rbac.ShopManage, http.StatusCreated),
 		func(ctx context.Context, in *createPrinterInput) (*printerOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			p, err := s.CreatePrinter(ctx, m, in.ShopID, PrinterInput{Name: b.Name, Kind: b.Kind, Station: b.Station,
 				Address: b.Address, PaperWidthMM: b.PaperWidthMM, Enabled: b.Enabled})
-			return &printerOutput{Body: p}, located(err, "body")
+			return &printerOutput{Body: p}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("list-printers", http.MethodGet, "/api/v1/shops/{shop_id}/printers",
 		"The shop's printers", rbac.ShopRead, 0),
 		func(ctx context.Context, in *printerShopPath) (*printerListOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -129,7 +100,7 @@ func (s *Service) printerRoutes(api huma.API) {
 	huma.Register(api, op("get-printer", http.MethodGet, "/api/v1/shops/{shop_id}/printers/{printer_id}",
 		"One printer of the shop", rbac.ShopRead, 0),
 		func(ctx context.Context, in *printerPath) (*printerOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -139,20 +110,20 @@ func (s *Service) printerRoutes(api huma.API) {
 	huma.Register(api, op("update-printer", http.MethodPatch, "/api/v1/shops/{shop_id}/printers/{printer_id}",
 		"Change a printer; queued jobs follow the change", rbac.ShopManage, 0),
 		func(ctx context.Context, in *updatePrinterInput) (*printerOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
 			p, err := s.UpdatePrinter(ctx, m, in.ShopID, in.PrinterID, PrinterPatch{Name: b.Name, Kind: b.Kind,
 				Station: b.Station, Address: b.Address, PaperWidthMM: b.PaperWidthMM, Enabled: b.Enabled})
-			return &printerOutput{Body: p}, located(err, "body")
+			return &printerOutput{Body: p}, apperr.Located(err, "body")
 		})
 	huma.Register(api, op("delete-printer", http.MethodDelete, "/api/v1/shops/{shop_id}/printers/{printer_id}",
 		"Remove a printer; its queued jobs go to another printer of the same kind and station, if any",
 		rbac.ShopManage, http.StatusNoContent),
 		func(ctx context.Context, in *printerPath) (*struct{}, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -182,17 +153,17 @@ func (s *Service) jobRoutes(api huma.API) {
 	huma.Register(api, op("list-print-jobs", http.MethodGet, "/api/v1/shops/{shop_id}/print-jobs",
 		"The shop's print jobs, newest first, with their status", rbac.ShopRead, 0),
 		func(ctx context.Context, in *listJobsInput) (*jobPageOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
 			page, err := s.Jobs(ctx, m, in.ShopID, in.Status, in.Limit, in.Cursor)
-			return &jobPageOutput{Body: page}, located(err, "query")
+			return &jobPageOutput{Body: page}, apperr.Located(err, "query")
 		})
 	huma.Register(api, op("get-print-job", http.MethodGet, "/api/v1/shops/{shop_id}/print-jobs/{job_id}",
 		"One print job and its status", rbac.ShopRead, 0),
 		func(ctx context.Context, in *jobPath) (*jobOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -202,7 +173,7 @@ func (s *Service) jobRoutes(api huma.API) {
 	huma.Register(api, op("reprint-print-job", http.MethodPost, "/api/v1/shops/{shop_id}/print-jobs/{job_id}/reprint",
 		"Print a job again (a new job with the same document)", rbac.ShopRead, http.StatusCreated),
 		func(ctx context.Context, in *jobPath) (*jobOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}

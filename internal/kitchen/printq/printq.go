@@ -31,7 +31,6 @@ package printq
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"net"
 	"strconv"
 	"strings"
@@ -48,15 +47,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the queue's tables (printq_printers, printq_jobs) on either engine.
-var Migrations = migrate.Source{Module: "printq", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; failing here is a build mistake
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("printq", migrationFiles)
 
 // EventJobUpdated is written on ShopSubject whenever a job reaches an outcome (printed, failed, expired,
 // no_printer) or an attempt fails (pending again, with last_error), data PrintJob.

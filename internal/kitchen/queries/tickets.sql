@@ -34,10 +34,6 @@ WHERE t.merchant_id = sqlc.arg(merchant_id) AND t.shop_id = sqlc.arg(shop_id)
   AND ((CAST(sqlc.arg(status) AS TEXT) = '' AND t.status IN ('new', 'preparing', 'ready')) OR t.status = sqlc.arg(status))
 ORDER BY l.ticket_id, l.position;
 
--- name: ListOrderTickets :many
-SELECT * FROM kitchen_tickets WHERE merchant_id = sqlc.arg(merchant_id) AND order_id = sqlc.arg(order_id)
-ORDER BY created_at, id;
-
 -- name: SetTicketStatus :execrows
 -- SetTicketStatus moves a ticket from the status the caller read to the next one; 0 rows means it changed
 -- meanwhile.

@@ -7,11 +7,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
-	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
 // Routes registers the module's operations on api: a shop's rate plans, the quote, and its holidays. Every
@@ -149,7 +147,7 @@ func (s *Service) planRoutes(api huma.API) {
 	huma.Register(api, op("put-rate-plan", http.MethodPut, path,
 		"Create or replace the shop's rate plan for a room type", rbac.FloorManage, 0),
 		func(ctx context.Context, in *putPlanInput) (*planOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -159,7 +157,7 @@ func (s *Service) planRoutes(api huma.API) {
 	huma.Register(api, op("get-rate-plan", http.MethodGet, path,
 		"The shop's rate plan for a room type", rbac.FloorRead, 0),
 		func(ctx context.Context, in *planPath) (*planOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -170,7 +168,7 @@ func (s *Service) planRoutes(api huma.API) {
 		"Delete the shop's rate plan for a room type (its rooms cannot be billed until a plan is put)",
 		rbac.FloorManage, http.StatusNoContent),
 		func(ctx context.Context, in *planPath) (*struct{}, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -179,7 +177,7 @@ func (s *Service) planRoutes(api huma.API) {
 	huma.Register(api, op("list-rate-plans", http.MethodGet, "/api/v1/shops/{shop_id}/rate-plans",
 		"The shop's rate plans, in room type order", rbac.FloorRead, 0),
 		func(ctx context.Context, in *listPlansInput) (*planPageOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -193,7 +191,7 @@ func (s *Service) planRoutes(api huma.API) {
 	huma.Register(api, op("quote-rate-plan", http.MethodPost, path+"/quote",
 		"Price a session of a room of this type, as its order would be billed", rbac.FloorRead, 0),
 		func(ctx context.Context, in *quoteInput) (*billOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -207,7 +205,7 @@ func (s *Service) holidayRoutes(api huma.API) {
 	huma.Register(api, op("get-holidays", http.MethodGet, path,
 		"The shop's holidays in a year (billed with holiday bands)", rbac.FloorRead, 0),
 		func(ctx context.Context, in *getHolidaysInput) (*holidaysOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -221,7 +219,7 @@ func (s *Service) holidayRoutes(api huma.API) {
 	huma.Register(api, op("put-holidays", http.MethodPut, path,
 		"Replace the shop's holidays of a year", rbac.FloorManage, 0),
 		func(ctx context.Context, in *putHolidaysInput) (*holidaysOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -235,7 +233,7 @@ func (s *Service) holidayRoutes(api huma.API) {
 	huma.Register(api, op("import-vietnam-holidays", http.MethodPost, path+"/import-vietnam",
 		"Add Vietnam's public holidays of a year (Labour Code art. 112) to the shop's calendar", rbac.FloorManage, 0),
 		func(ctx context.Context, in *yearInput) (*holidaysOutput, error) {
-			m, err := caller(ctx)
+			_, m, err := httpapi.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -244,23 +242,8 @@ func (s *Service) holidayRoutes(api huma.API) {
 		})
 }
 
-// caller returns the merchant the authenticated caller acts for.
-func caller(ctx context.Context) (tenant.ID, error) {
-	p, ok := httpapi.PrincipalFrom(ctx)
-	if !ok {
-		return "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
-	}
-	if p.MerchantID == "" {
-		return "", apperr.E(apperr.NotFound, "you act for no merchant")
-	}
-	return p.MerchantID, nil
-}
-
 func op(id, method, path, summary string, perm rbac.Permission, status int) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{"Karaoke billing"},
-		DefaultStatus: status}
-	rbac.Require(&o, perm)
-	return o
+	return rbac.Operation(id, method, path, summary, []string{"Karaoke billing"}, perm, status)
 }
 
 func planFromBody(b TimebillPlanInput) RatePlan {

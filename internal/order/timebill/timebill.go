@@ -26,7 +26,6 @@ package timebill
 
 import (
 	"embed"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -43,15 +42,7 @@ var migrationFiles embed.FS
 
 // Migrations creates the module's tables (rate plans and their bands, holidays, the per-shop lock row) on
 // either engine.
-var Migrations = migrate.Source{Module: "timebill", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; failing here is a build mistake
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("timebill", migrationFiles)
 
 // Zone is the time zone of bands and local dates: GMT+7, no daylight saving.
 var Zone = clock.VietnamZone

@@ -5,6 +5,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -136,4 +137,45 @@ func CurrentOf(err error) any {
 		return e.Current
 	}
 	return nil
+}
+
+// Located names the field errors of err after where the caller sent them ("body", "query"), as the HTTP
+// layer's own validation errors name them; fields already located ("body.…", "query.…", "path.…",
+// "header.…") keep their names. Other errors pass unchanged.
+func Located(err error, where string) error {
+	var e *Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	fields := make([]FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		fields[i] = f
+		if !located(f.Field) {
+			fields[i].Field = where + "." + f.Field
+		}
+	}
+	return &Error{Kind: e.Kind, Message: e.Message, Fields: fields, Err: err, Current: e.Current}
+}
+
+func located(field string) bool {
+	for _, p := range []string{"body.", "query.", "path.", "header."} {
+		if strings.HasPrefix(field, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Relocated renames the field errors of err whose names start with from to start with to instead (another
+// module's names, e.g. "lines[0].product_id", as the caller sent them, "body.product_id").
+func Relocated(err error, from, to string) error {
+	var e *Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	fields := make([]FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		fields[i] = FieldError{Field: to + strings.TrimPrefix(f.Field, from), Message: f.Message}
+	}
+	return &Error{Kind: e.Kind, Message: e.Message, Fields: fields, Err: err, Current: e.Current}
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/goodgo/goodgo/internal/platform/apperr"
@@ -19,15 +18,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the outbox and inbox tables. Every deployment that writes or consumes events runs it.
-var Migrations = migrate.Source{Module: "events", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded above; this cannot fail
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("events", migrationFiles)
 
 // MaxDataSize bounds an event's JSON data, well below the brokers' message size limits (NATS: 1 MiB).
 // Events carry the changed resource, not files.

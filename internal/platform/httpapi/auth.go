@@ -191,3 +191,16 @@ func (s *Server) authorize(op *huma.Operation, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// Caller returns the authenticated principal of ctx and the merchant it acts for: Unauthenticated without
+// one, NotFound for an account that acts for no merchant (nothing of any merchant's is its to see).
+func Caller(ctx context.Context) (*Principal, tenant.ID, error) {
+	p, ok := PrincipalFrom(ctx)
+	if !ok {
+		return nil, "", apperr.E(apperr.Unauthenticated, "this operation needs an access token")
+	}
+	if p.MerchantID == "" {
+		return nil, "", apperr.E(apperr.NotFound, "you act for no merchant")
+	}
+	return p, p.MerchantID, nil
+}

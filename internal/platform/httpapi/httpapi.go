@@ -17,7 +17,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -37,15 +36,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the idempotency_keys table; the composition root runs it with the modules' migrations.
-var Migrations = migrate.Source{Module: "httpapi", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; failing here is a build defect
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("httpapi", migrationFiles)
 
 // Defaults applied by New to the zero fields of Config.
 const (

@@ -92,3 +92,13 @@ func provider(d *db.DB, src Source) (*goose.Provider, error) {
 	}
 	return p, nil
 }
+
+// Embedded is the Source of module's migrations embedded at fsys's "migrations" directory (with its
+// sqlite/ and postgres/ subdirectories), the layout every module uses.
+func Embedded(module string, fsys fs.FS) Source {
+	sub, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		panic(err) // the directory is embedded at build time; failing here is a build mistake
+	}
+	return Source{Module: module, FS: sub}
+}

@@ -9,6 +9,7 @@
 package rbac
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -228,4 +229,20 @@ func CheckShop(p *httpapi.Principal, shopID string, perm Permission) error {
 		return apperr.E(apperr.Forbidden, "your role may not do this (%s)", perm)
 	}
 	return nil
+}
+
+// Operation is a huma operation that requires permission perm.
+func Operation(id, method, path, summary string, tags []string, perm Permission, status int) huma.Operation {
+	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags, DefaultStatus: status}
+	Require(&o, perm)
+	return o
+}
+
+// ShopAccess returns the check that the principal of ctx holds perm in a shop, for operations that find
+// their shop only after loading a resource (a ticket, an order): 404 for a shop it cannot reach.
+func ShopAccess(ctx context.Context, perm Permission) func(shopID string) error {
+	return func(shopID string) error {
+		p, _ := httpapi.PrincipalFrom(ctx)
+		return CheckShop(p, shopID, perm)
+	}
 }
