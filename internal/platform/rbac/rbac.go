@@ -101,6 +101,17 @@ const (
 	OrderAdjust Permission = "order.adjust"
 	// PaymentTake: taking payments on a shop's orders.
 	PaymentTake Permission = "payment.take"
+	// PaymentRefund: refunding payments, with a reason; PaymentReconcile: the bank transfers no order claimed
+	// (assigning them to an order or setting them aside) and provider reconciliation.
+	PaymentRefund    Permission = "payment.refund"
+	PaymentReconcile Permission = "payment.reconcile"
+	// ShiftWork: opening and closing one's own shift at a terminal, cash in and out of its drawer.
+	// ShiftManage: reading every shift of a shop and closing another cashier's shift.
+	ShiftWork   Permission = "shift.work"
+	ShiftManage Permission = "shift.manage"
+	// WalletRead, WalletWrite: customers' stored-value wallets — balances and history; top-up and spend.
+	WalletRead  Permission = "wallet.read"
+	WalletWrite Permission = "wallet.write"
 	// KitchenRead, KitchenWork: the kitchen display — reading tickets, moving them along, recalling them.
 	KitchenRead Permission = "kitchen.read"
 	KitchenWork Permission = "kitchen.work"
@@ -135,6 +146,12 @@ var table = map[Permission][]Role{
 	OrderVoid:        {Owner, Manager, Cashier},
 	OrderAdjust:      {Owner, Manager},
 	PaymentTake:      {Owner, Manager, Cashier},
+	PaymentRefund:    {Owner, Manager},
+	PaymentReconcile: {Owner, Manager},
+	ShiftWork:        {Owner, Manager, Cashier},
+	ShiftManage:      {Owner, Manager},
+	WalletRead:       {Owner, Manager, Cashier},
+	WalletWrite:      {Owner, Manager, Cashier},
 	KitchenRead:      {Owner, Manager, Cashier, Waiter, Kitchen},
 	KitchenWork:      {Owner, Manager, Waiter, Kitchen},
 	PlatformAdmin:    {Admin},
