@@ -116,7 +116,8 @@ func modules() []Module {
 				Shops: shops(k), Kitchen: orderKitchen{kitchenService(k)}, Rates: rateService(k), Printer: ticketPrinter{printService(k)}, QR: qrPlaces{merchantService(k)},
 				Audit: func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error {
 					return accounts.iam.AuditInTx(ctx, tx, m, event, actor, detail)
-				}})
+				},
+				Approver: voidApprover{accounts.iam}})
 		}
 		return orders
 	}
@@ -370,7 +371,26 @@ func (d shopDirectory) Terms(ctx context.Context, tx *sql.Tx, m tenant.ID, shopI
 		return order.Terms{}, err
 	}
 	return order.Terms{VATRatePercent: sh.VATRatePercent, PricesIncludeVAT: sh.PricesIncludeVAT,
-		ServiceChargePercent: sh.ServiceChargePercent}, nil
+		ServiceChargePercent: sh.ServiceChargePercent, SeveralOrdersPerTable: sh.SeveralOrdersPerTable,
+		VoidApprovalThreshold: sh.VoidApprovalThreshold}, nil
+}
+
+// voidApprover checks a manager's PIN typed on a cashier's terminal to approve a void above the threshold.
+type voidApprover struct{ iam *iam.Service }
+
+func (v voidApprover) ApproveVoid(ctx context.Context, m tenant.ID, shopID, staffID, pin string) (string, error) {
+	c := iam.Client{}
+	if ip, ok := httpapi.ClientIP(ctx); ok && ip.IsValid() {
+		c.IP = ip.String()
+	}
+	a, err := v.iam.ApprovePIN(ctx, shopID, staffID, pin, "order.void", c)
+	if err != nil {
+		return "", err
+	}
+	if a.MerchantID != m || !rbac.Allows(a.Roles, rbac.OrderVoidApprove) {
+		return "", apperr.E(apperr.Forbidden, "this staff member cannot approve voids in this shop")
+	}
+	return a.UserID, nil
 }
 
 // Place gives the order module a live table or room of the shop.
@@ -467,7 +487,7 @@ func (q qrPlaces) ResolveQR(ctx context.Context, token string) (order.QRPlace, e
 		return order.QRPlace{}, err
 	}
 	return order.QRPlace{MerchantID: ref.MerchantID, ShopID: ref.ShopID, TableID: ref.TableID, RoomID: ref.RoomID,
-		NeedsConfirmation: sh.QROrdersNeedConfirmation}, nil
+		NeedsConfirmation: sh.QROrdersNeedConfirmation, SharedTable: sh.SeveralOrdersPerTable}, nil
 }
 
 // orderPayments applies the payment module's payments to orders.

@@ -296,7 +296,71 @@ func TestQRSelfOrderThroughTheServer(t *testing.T) {
 		{"product_id": "0190c0de-0000-7000-8000-000000000000", "quantity": 1}}}, 422)
 	w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"lines": []map[string]any{
 		{"product_id": coffee, "quantity": 0}}}, 422)
+	// A shop that lets parties share a table: each phone's orders are its own check.
+	w.must(t, "PATCH", sp, owner, map[string]any{"several_orders_per_table": true}, 200)
+	own := w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"lines": []map[string]any{
+		{"product_id": coffee, "quantity": 1}}}, 201)
+	if own["order_id"] == placed["order_id"] || len(own["lines"].([]any)) != 1 {
+		t.Fatalf("a party at a shared table gets its own order: %v", own)
+	}
+	more := w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"order_id": own["order_id"],
+		"lines": []map[string]any{{"product_id": coffee, "quantity": 2}}}, 201)
+	if more["order_id"] != own["order_id"] || len(more["lines"].([]any)) != 2 {
+		t.Fatalf("the party's second round joins its order: %v", more)
+	}
+	w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"order_id": "0190c0de-0000-7000-8000-000000000000",
+		"lines": []map[string]any{{"product_id": coffee, "quantity": 1}}}, 422)
+	if orders := w.must(t, "GET", sp+"/orders", owner, nil, 200)["items"].([]any); len(orders) != 2 {
+		t.Fatalf("staff see both orders at the table: %v", orders)
+	}
 	w.must(t, "POST", sp+"/tables/"+table["id"].(string)+"/qr-token", owner, nil, 200)
 	w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"lines": []map[string]any{
 		{"product_id": coffee, "quantity": 1}}}, 404)
+}
+
+func TestVoidAboveTheThresholdWithAManagersPIN(t *testing.T) {
+	base, _ := start(t, testConfig(t), modules())
+	w := &isolationWorld{base: base}
+	owner := w.must(t, "POST", "/api/v1/auth/register", "", map[string]string{"email": "huy@quan.vn",
+		"password": "Huỷ món phải duyệt 2026", "full_name": "Chủ quán", "merchant_name": "Quán Lẩu"}, 201)["access_token"].(string)
+	shopID := w.must(t, "POST", "/api/v1/shops", owner, map[string]any{"name": "Lẩu Thái", "business_type": "restaurant",
+		"vat_rate_percent": 8}, 201)["id"].(string)
+	sp := "/api/v1/shops/" + shopID
+	w.must(t, "PATCH", sp, owner, map[string]any{"void_approval_threshold": 100000}, 200)
+	cat := w.must(t, "POST", "/api/v1/categories", owner, map[string]any{"name": "Lẩu", "station": "kitchen"}, 201)["id"].(string)
+	hotpot := w.must(t, "POST", "/api/v1/products", owner, map[string]any{"name": "Lẩu Thái hải sản", "category_id": cat, "price": 250000}, 201)["id"].(string)
+	staff := func(name, role, pin string) (string, string) {
+		id := w.must(t, "POST", sp+"/staff", owner, map[string]any{"full_name": name, "role": role, "pin": pin}, 201)["id"].(string)
+		token := w.must(t, "POST", "/api/v1/auth/pin-login", "", map[string]any{"shop_id": shopID, "staff_id": id, "pin": pin}, 200)["access_token"].(string)
+		return id, token
+	}
+	cashierID, cashier := staff("Thu Ngân", "cashier", "2580")
+	managerID, _ := staff("Quản Lý", "manager", "7913")
+
+	orderID := w.must(t, "POST", sp+"/orders", cashier, map[string]any{"type": "takeaway"}, 201)["id"].(string)
+	op := "/api/v1/orders/" + orderID
+	line := w.must(t, "POST", op+"/lines", cashier, map[string]any{"product_id": hotpot, "quantity": 1}, 201)["lines"].([]any)[0].(map[string]any)["id"].(string)
+	w.must(t, "POST", op+"/submit", cashier, nil, 200)
+	void := op + "/lines/" + line + "/void"
+	w.must(t, "POST", void, cashier, map[string]any{"reason": "khách đổi món"}, 403)
+	w.must(t, "POST", void, cashier, map[string]any{"reason": "khách đổi món", "approval": map[string]any{"staff_id": cashierID, "pin": "2580"}}, 403)
+	w.must(t, "POST", void, cashier, map[string]any{"reason": "khách đổi món", "approval": map[string]any{"staff_id": managerID, "pin": "0000"}}, 401)
+	w.must(t, "POST", void, cashier, map[string]any{"reason": "khách đổi món", "approval": map[string]any{"staff_id": managerID, "pin": "12"}}, 422)
+	if o := w.must(t, "GET", op, cashier, nil, 200); o["lines"].([]any)[0].(map[string]any)["status"] != "sent" {
+		t.Fatalf("a refused void changed the line: %v", o)
+	}
+	o := w.must(t, "POST", void, cashier, map[string]any{"reason": "khách đổi món", "approval": map[string]any{"staff_id": managerID, "pin": "7913"}}, 200)
+	if l := o["lines"].([]any)[0].(map[string]any); l["status"] != "voided" || l["void_approved_by"] != managerID {
+		t.Fatalf("approved void: %v", l)
+	}
+	found := false
+	for _, e := range w.must(t, "GET", "/api/v1/audit-log", owner, nil, 200)["items"].([]any) {
+		e := e.(map[string]any)
+		if e["event"] == "order.void_approved" {
+			found = fmt.Sprint(e) != "" && strings.Contains(fmt.Sprint(e), managerID) && strings.Contains(fmt.Sprint(e), cashierID)
+		}
+	}
+	if !found {
+		t.Error("the approved void is not in the audit log with both people")
+	}
 }

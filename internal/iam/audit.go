@@ -31,6 +31,7 @@ const (
 	EventSessionsRevoked  = "session.others_revoked"
 	EventPINSucceeded     = "pin_login.succeeded"
 	EventPINFailed        = "pin_login.failed"
+	EventPINApproved      = "pin_approval.succeeded"
 	EventPINLocked        = "pin_login.locked"
 )
 

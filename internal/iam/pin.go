@@ -9,6 +9,7 @@ import (
 
 	"github.com/goodgo/goodgo/internal/iam/iamdb"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
 // Staff PIN sign-in on a shop terminal.
@@ -57,9 +58,57 @@ func (s *Service) pinLogin(ctx context.Context, shopID, staffID, pin, deviceSecr
 		s.log.Info("pin login refused: unregistered terminal", "shop_id", shopID, "ip", c.IP)
 		return TokenPair{}, fmt.Errorf("pin login: %w", err)
 	}
+	detail := map[string]any{"shop_id": shopID}
+	if deviceID != "" {
+		detail["device_id"] = deviceID
+	}
+	v, err := s.checkPIN(ctx, shopID, staffID, pin, detail, c)
+	if err != nil {
+		return TokenPair{}, fmt.Errorf("pin login: %w", err)
+	}
+	pair, err := s.startSession(ctx,
+		Session{SubjectID: v.userID, Kind: KindStaff, MerchantID: v.access.MerchantID, ShopID: shopID},
+		Claims{Subject: v.userID, Kind: KindStaff, MerchantID: v.access.MerchantID, ShopRoles: map[string][]string{shopID: v.roles}})
+	if err != nil {
+		return TokenPair{}, err
+	}
+	detail["session_id"] = pair.SessionID
+	s.audit(ctx, v.access.MerchantID, auditEntry{Event: EventPINSucceeded, Actor: v.userID, Detail: detail}, c)
+	return pair, nil
+}
+
+// Approval is a staff member who approved something with their PIN.
+type Approval struct {
+	UserID     string
+	MerchantID tenant.ID
+	Roles      []string // their roles in the shop
+}
+
+// ApprovePIN checks staffID's PIN for an approval given in shopID on another person's terminal (a manager
+// approving a cashier's void). It counts towards, and obeys, the same lockout as PIN sign-in, and is audited;
+// it starts no session. The caller decides whether the roles suffice.
+func (s *Service) ApprovePIN(ctx context.Context, shopID, staffID, pin, purpose string, c Client) (Approval, error) {
+	detail := map[string]any{"shop_id": shopID, "purpose": purpose}
+	v, err := s.checkPIN(ctx, shopID, staffID, pin, detail, c)
+	if err != nil {
+		return Approval{}, fmt.Errorf("approval: %w", err)
+	}
+	s.audit(ctx, v.access.MerchantID, auditEntry{Event: EventPINApproved, Actor: v.userID, Detail: detail}, c)
+	return Approval{UserID: v.userID, MerchantID: v.access.MerchantID, Roles: v.roles}, nil
+}
+
+// verifiedPIN is a member of a shop whose PIN was right.
+type verifiedPIN struct {
+	userID string
+	access Access
+	roles  []string
+}
+
+// checkPIN checks staffID's PIN in shopID under the lockout rules described above.
+func (s *Service) checkPIN(ctx context.Context, shopID, staffID, pin string, detail map[string]any, c Client) (verifiedPIN, error) {
 	u, err := s.user(ctx, staffID)
 	if err != nil && apperr.KindOf(err) != apperr.NotFound {
-		return TokenPair{}, fmt.Errorf("pin login: %w", err)
+		return verifiedPIN{}, err
 	}
 	var (
 		a     Access
@@ -67,19 +116,15 @@ func (s *Service) pinLogin(ctx context.Context, shopID, staffID, pin, deviceSecr
 	)
 	if err == nil && u.PinHash.Valid && !u.DisabledAt.Valid {
 		if a, err = s.access(ctx, u.ID); err != nil {
-			return TokenPair{}, fmt.Errorf("pin login: %w", err)
+			return verifiedPIN{}, err
 		}
 		roles = shopScopedRoles(a, shopID)
 	}
 	if len(roles) == 0 {
 		if err := s.hasher.VerifyAbsent(ctx, pin); err != nil {
-			return TokenPair{}, fmt.Errorf("pin login: %w", err)
+			return verifiedPIN{}, err
 		}
-		return TokenPair{}, errBadPIN
-	}
-	detail := map[string]any{"shop_id": shopID}
-	if deviceID != "" {
-		detail["device_id"] = deviceID
+		return verifiedPIN{}, errBadPIN
 	}
 
 	now := dbTime(s.clock.Now())
@@ -93,40 +138,32 @@ func (s *Service) pinLogin(ctx context.Context, shopID, staffID, pin, deviceSecr
 	case apperr.KindOf(err) == apperr.NotFound: // locked
 		u, err := s.user(ctx, u.ID)
 		if err != nil {
-			return TokenPair{}, err
+			return verifiedPIN{}, err
 		}
-		return TokenPair{}, newPINLocked(u.PinLockedUntil.Time, now)
+		return verifiedPIN{}, newPINLocked(u.PinLockedUntil.Time, now)
 	case err != nil:
-		return TokenPair{}, fmt.Errorf("pin login: %w", err)
+		return verifiedPIN{}, err
 	case int(attempts) > s.cfg.PINMaxFailures: // guesses in flight beyond the limit
-		return TokenPair{}, s.lockPIN(ctx, u.ID, now, attempts, detail, c, a)
+		return verifiedPIN{}, s.lockPIN(ctx, u.ID, now, attempts, detail, c, a)
 	}
 
 	ok, err := s.hasher.Verify(ctx, pin, u.PinHash.String)
 	if err != nil {
-		return TokenPair{}, fmt.Errorf("pin login: %w", err)
+		return verifiedPIN{}, err
 	}
 	if !ok {
 		detail["attempts"] = attempts
 		s.audit(ctx, a.MerchantID, auditEntry{Event: EventPINFailed, Actor: u.ID, Detail: detail}, c)
 		if int(attempts) >= s.cfg.PINMaxFailures {
-			return TokenPair{}, s.lockPIN(ctx, u.ID, now, attempts, detail, c, a)
+			return verifiedPIN{}, s.lockPIN(ctx, u.ID, now, attempts, detail, c, a)
 		}
-		return TokenPair{}, errBadPIN
+		return verifiedPIN{}, errBadPIN
 	}
-	err = inTx(ctx, s.db, func(q *iamdb.Queries) error { return q.ResetPINAttempts(ctx, u.ID) })
-	if err != nil {
-		return TokenPair{}, fmt.Errorf("pin login: %w", err)
+	if err := inTx(ctx, s.db, func(q *iamdb.Queries) error { return q.ResetPINAttempts(ctx, u.ID) }); err != nil {
+		return verifiedPIN{}, err
 	}
-	pair, err := s.startSession(ctx,
-		Session{SubjectID: u.ID, Kind: KindStaff, MerchantID: a.MerchantID, ShopID: shopID},
-		Claims{Subject: u.ID, Kind: KindStaff, MerchantID: a.MerchantID, ShopRoles: map[string][]string{shopID: roles}})
-	if err != nil {
-		return TokenPair{}, err
-	}
-	detail["session_id"] = pair.SessionID
-	s.audit(ctx, a.MerchantID, auditEntry{Event: EventPINSucceeded, Actor: u.ID, Detail: detail}, c)
-	return pair, nil
+	delete(detail, "attempts")
+	return verifiedPIN{userID: u.ID, access: a, roles: roles}, nil
 }
 
 // lockPIN locks PIN sign-in of userID for the configured time, audits it and returns the refusal.

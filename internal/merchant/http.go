@@ -9,6 +9,7 @@ import (
 
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
@@ -154,6 +155,8 @@ type patchShopBody struct {
 	BankAccountName          *string       `json:"bank_account_name,omitempty" maxLength:"100"`
 	RequireRegisteredDevice  *bool         `json:"require_registered_device,omitempty" doc:"Allow PIN sign-in only from the shop's registered terminals."`
 	QROrdersNeedConfirmation *bool         `json:"qr_orders_need_confirmation,omitempty" doc:"Hold customers' QR orders until staff send them to the kitchen."`
+	SeveralOrdersPerTable    *bool         `json:"several_orders_per_table,omitempty" doc:"Let a table hold several live orders at once."`
+	VoidApprovalThreshold    *money.VND    `json:"void_approval_threshold,omitempty" minimum:"0" maximum:"1000000000" doc:"Voids and cancellations worth more than this need a manager; 0 turns it off."`
 }
 
 type listShopsInput struct {
@@ -218,7 +221,8 @@ func (s *Service) shopRoutes(api huma.API) {
 				ServiceChargePercent: b.ServiceChargePercent, OpeningHours: b.OpeningHours,
 				ReceiptHeader: b.ReceiptHeader, ReceiptFooter: b.ReceiptFooter, BankBIN: b.BankBIN,
 				BankAccountNumber: b.BankAccountNumber, BankAccountName: b.BankAccountName,
-				RequireRegisteredDevice: b.RequireRegisteredDevice, QROrdersNeedConfirmation: b.QROrdersNeedConfirmation})
+				RequireRegisteredDevice: b.RequireRegisteredDevice, QROrdersNeedConfirmation: b.QROrdersNeedConfirmation,
+				SeveralOrdersPerTable: b.SeveralOrdersPerTable, VoidApprovalThreshold: b.VoidApprovalThreshold})
 			return &shopOutput{Body: sh}, apperr.Located(err, "body")
 		})
 	huma.Register(api, rbac.Operation("archive-shop", http.MethodPost, "/api/v1/shops/{shop_id}/archive",

@@ -35,6 +35,7 @@ import (
 
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
+	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
@@ -183,6 +184,10 @@ type ShopSettings struct {
 	RequireRegisteredDevice bool `json:"require_registered_device" doc:"PIN sign-in only from the shop's registered terminals."`
 	// QROrdersNeedConfirmation holds customers' QR orders until staff send them to the kitchen.
 	QROrdersNeedConfirmation bool `json:"qr_orders_need_confirmation" doc:"Orders placed from a table's QR code wait for staff to send them to the kitchen (default true)."`
+	// SeveralOrdersPerTable lets a table hold more than one live order.
+	SeveralOrdersPerTable bool `json:"several_orders_per_table" doc:"A table may hold several live orders at once (default false: one)."`
+	// VoidApprovalThreshold is the value above which a void or a cancellation needs a manager; 0: never.
+	VoidApprovalThreshold money.VND `json:"void_approval_threshold" minimum:"0" doc:"Voiding sent lines (or cancelling an order) worth more than this many đồng needs a manager: their role, or their PIN given as approval. 0 turns it off."`
 }
 
 // ShopInput creates a shop.
@@ -211,6 +216,8 @@ type ShopPatch struct {
 	RequireRegisteredDevice *bool
 	// QROrdersNeedConfirmation, when set, says whether QR orders wait for staff.
 	QROrdersNeedConfirmation *bool
+	SeveralOrdersPerTable    *bool
+	VoidApprovalThreshold    *money.VND
 }
 
 // ShopPage is one page of shops and the cursor of the next ("" at the end).

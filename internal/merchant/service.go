@@ -494,6 +494,8 @@ func (s *Service) UpdateShop(ctx context.Context, m tenant.ID, id string, p Shop
 		setIf(&sh.BankAccountName, p.BankAccountName)
 		setIf(&sh.RequireRegisteredDevice, p.RequireRegisteredDevice)
 		setIf(&sh.QROrdersNeedConfirmation, p.QROrdersNeedConfirmation)
+		setIf(&sh.SeveralOrdersPerTable, p.SeveralOrdersPerTable)
+		setIf(&sh.VoidApprovalThreshold, p.VoidApprovalThreshold)
 		if sh, err = validateShop(sh); err != nil {
 			return err
 		}
@@ -506,6 +508,8 @@ func (s *Service) UpdateShop(ctx context.Context, m tenant.ID, id string, p Shop
 			BankAccountNumber: sh.BankAccountNumber, BankAccountName: sh.BankAccountName,
 			RequireRegisteredDevice:  sh.RequireRegisteredDevice,
 			QrOrdersNeedConfirmation: sh.QROrdersNeedConfirmation,
+			SeveralOrdersPerTable:    sh.SeveralOrdersPerTable,
+			VoidApprovalThreshold:    int64(sh.VoidApprovalThreshold),
 			UpdatedAt:                sh.UpdatedAt, MerchantID: string(m), ID: id,
 		})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/goodgo/goodgo/internal/merchant/merchantdb"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
@@ -126,6 +127,8 @@ func shopFromRow(r merchantdb.Shop) Shop {
 			BankAccountName:          r.BankAccountName,
 			RequireRegisteredDevice:  r.RequireRegisteredDevice,
 			QROrdersNeedConfirmation: r.QrOrdersNeedConfirmation,
+			SeveralOrdersPerTable:    r.SeveralOrdersPerTable,
+			VoidApprovalThreshold:    money.VND(r.VoidApprovalThreshold),
 		},
 		CreatedAt:  r.CreatedAt.UTC(),
 		UpdatedAt:  r.UpdatedAt.UTC(),

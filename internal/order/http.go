@@ -94,6 +94,7 @@ func (s *Service) Routes(api huma.API) {
 			if err != nil {
 				return nil, err
 			}
+			c = withApproval(ctx, c, in.Body.Approval)
 			o, err := s.VoidLine(ctx, m, in.OrderID, in.LineID, in.Body.Reason, c)
 			return &orderOutput{Body: o}, err
 		})
@@ -126,6 +127,7 @@ func (s *Service) Routes(api huma.API) {
 			if err != nil {
 				return nil, err
 			}
+			c = withApproval(ctx, c, in.Body.Approval)
 			o, err := s.Cancel(ctx, m, in.OrderID, in.Body.Reason, c)
 			return &orderOutput{Body: o}, err
 		})
@@ -283,7 +285,7 @@ func (s *Service) qrRoutes(api huma.API) {
 		for i, l := range in.Body.Lines {
 			lines[i] = LineInput{ProductID: l.ProductID, VariantID: l.VariantID, Quantity: l.Quantity, ModifierOptionIDs: l.ModifierOptionIDs, Note: l.Note}
 		}
-		v, err := s.PlaceQROrder(ctx, in.Token, lines)
+		v, err := s.PlaceQROrder(ctx, in.Token, in.Body.OrderID, lines)
 		return &qrOrderOutput{Body: v}, err
 	})
 }
@@ -298,6 +300,8 @@ type qrLineBody struct {
 
 type qrOrderBody struct {
 	Lines []qrLineBody `json:"lines" minItems:"1" maxItems:"50"`
+	// OrderID continues the customer's own order at a table the shop lets several parties share.
+	OrderID string `json:"order_id,omitempty" maxLength:"64" doc:"At a shared table (the shop lets a table hold several orders), the order this phone placed before; without it a new order opens. Ignored elsewhere: the table's one order takes the lines."`
 }
 
 type qrOrderInput struct {
@@ -461,8 +465,24 @@ type updateLineInput struct {
 }
 
 type voidOrderLineBody struct {
-	Reason          string `json:"reason" minLength:"1" maxLength:"200"`
-	ExpectedVersion int64  `json:"expected_version,omitempty" minimum:"0"`
+	Reason          string        `json:"reason" minLength:"1" maxLength:"200"`
+	ExpectedVersion int64         `json:"expected_version,omitempty" minimum:"0"`
+	Approval        *approvalBody `json:"approval,omitempty" doc:"A manager's PIN, when the void is above the shop's threshold and the caller is not a manager (403 without it)."`
+}
+
+// approvalBody is a manager's PIN typed on the caller's terminal.
+type approvalBody struct {
+	StaffID string `json:"staff_id" minLength:"1" maxLength:"64" doc:"The approving manager's id."`
+	PIN     string `json:"pin" pattern:"^[0-9]{4,6}$" patternDescription:"4 to 6 digits"`
+}
+
+// withApproval adds the caller's standing (may they approve themselves?) and the PIN approval given, if any.
+func withApproval(ctx context.Context, c Change, a *approvalBody) Change {
+	c.Manager = func(shopID string) bool { return rbac.ShopAccess(ctx, rbac.OrderVoidApprove)(shopID) == nil }
+	if a != nil {
+		c.Approval = &Approval{StaffID: a.StaffID, PIN: a.PIN}
+	}
+	return c
 }
 
 type voidLineInput struct {
@@ -488,8 +508,9 @@ func versionOf(b *orderVersionBody) int64 {
 }
 
 type cancelOrderBody struct {
-	Reason          string `json:"reason" minLength:"1" maxLength:"200"`
-	ExpectedVersion int64  `json:"expected_version,omitempty" minimum:"0"`
+	Reason          string        `json:"reason" minLength:"1" maxLength:"200"`
+	ExpectedVersion int64         `json:"expected_version,omitempty" minimum:"0"`
+	Approval        *approvalBody `json:"approval,omitempty" doc:"A manager's PIN, when the sent lines are worth more than the shop's void threshold and the caller is not a manager."`
 }
 
 type cancelInput struct {

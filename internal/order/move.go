@@ -28,8 +28,18 @@ func (s *Service) MoveTable(ctx context.Context, m tenant.ID, orderID, tableID s
 		} else if err != nil {
 			return err
 		}
-		err = orderdb.New(tx).SetOrderTable(ctx, orderdb.SetOrderTableParams{TableID: tableID, PlaceName: target.Name,
-			MerchantID: string(m), ID: o.ID})
+		terms, err := s.shops.Terms(ctx, tx, m, o.ShopID)
+		if err != nil {
+			return err
+		}
+		q := orderdb.New(tx)
+		if !terms.SeveralOrdersPerTable {
+			if err := tableFree(ctx, q, m, tableID, target.Name); err != nil {
+				return apperr.Stale(target.Name+" has an open order: merge the orders instead", *o)
+			}
+		}
+		err = q.SetOrderTable(ctx, orderdb.SetOrderTableParams{TableID: tableID, PlaceName: target.Name,
+			SharesTable: terms.SeveralOrdersPerTable, MerchantID: string(m), ID: o.ID})
 		if apperr.KindOf(db.MapError(err)) == apperr.Conflict {
 			return apperr.Stale(target.Name+" has an open order: merge the orders instead", *o)
 		} else if err != nil {

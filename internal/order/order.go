@@ -107,6 +107,10 @@ type Terms struct {
 	VATRatePercent       int  `json:"vat_rate_percent"`
 	PricesIncludeVAT     bool `json:"prices_include_vat"`
 	ServiceChargePercent int  `json:"service_charge_percent"`
+	// SeveralOrdersPerTable lets a table hold several live orders (read live, not kept on the order).
+	SeveralOrdersPerTable bool `json:"-"`
+	// VoidApprovalThreshold: voiding sent lines worth more than this needs a manager; 0: never (read live).
+	VoidApprovalThreshold money.VND `json:"-"`
 }
 
 // Line is an order line.
@@ -127,6 +131,8 @@ type Line struct {
 	TaxClass    string           `json:"tax_class"`
 	Status      string           `json:"status" enum:"new,sent,voided" doc:"new: not yet sent to the kitchen."`
 	VoidReason  string           `json:"void_reason,omitempty"`
+	// VoidApprovedBy is the manager who approved the void with their PIN (the shop's threshold).
+	VoidApprovedBy string `json:"void_approved_by,omitempty"`
 	Amount      money.VND        `json:"amount" doc:"unit_price × quantity (0 when voided)."`
 	Discount    *Discount        `json:"discount,omitempty" doc:"The line's own discount, if any."`
 	SentAt      *time.Time       `json:"sent_at"`

@@ -18,19 +18,19 @@ func TestTotalsPerLineHalfUp(t *testing.T) {
 		paid  money.VND
 		want  Totals
 	}{
-		{"prices include VAT, service charge", []Line{line(29000, 2, "standard")}, Terms{8, true, 5}, 0,
+		{"prices include VAT, service charge", []Line{line(29000, 2, "standard")}, Terms{VATRatePercent: 8, PricesIncludeVAT: true, ServiceChargePercent: 5}, 0,
 			// 58,000 + 2,900 service = 60,900, of which VAT 60,900 × 8/108 = 4,511.1 → 4,511
 			Totals{Subtotal: 58000, ServiceCharge: 2900, VAT: 4511, Total: 60900, AmountDue: 60900}},
-		{"VAT added on top", []Line{line(29000, 2, "standard")}, Terms{8, false, 5}, 0,
+		{"VAT added on top", []Line{line(29000, 2, "standard")}, Terms{VATRatePercent: 8, PricesIncludeVAT: false, ServiceChargePercent: 5}, 0,
 			Totals{Subtotal: 58000, ServiceCharge: 2900, VAT: 4872, Total: 65772, AmountDue: 65772}},
 		{"per line rounding, exempt and reduced", []Line{line(10005, 1, "standard"), line(20000, 1, "exempt"),
-			line(33333, 1, "reduced")}, Terms{10, true, 0}, 0,
+			line(33333, 1, "reduced")}, Terms{VATRatePercent: 10, PricesIncludeVAT: true, ServiceChargePercent: 0}, 0,
 			// 10,005 × 10/110 = 909.5 → 910; exempt 0; 33,333 × 5/105 = 1,587.3 → 1,587
 			Totals{Subtotal: 63338, VAT: 2497, Total: 63338, AmountDue: 63338}},
 		{"voided lines count for nothing; paid reduces what is due", []Line{line(50000, 1, "standard"),
-			{UnitPrice: 90000, Quantity: 3, Status: "voided"}}, Terms{0, true, 0}, 20000,
+			{UnitPrice: 90000, Quantity: 3, Status: "voided"}}, Terms{VATRatePercent: 0, PricesIncludeVAT: true, ServiceChargePercent: 0}, 20000,
 			Totals{Subtotal: 50000, Total: 50000, Paid: 20000, AmountDue: 30000}},
-		{"overpaid is never negative due", []Line{line(1000, 1, "standard")}, Terms{0, true, 0}, 5000,
+		{"overpaid is never negative due", []Line{line(1000, 1, "standard")}, Terms{VATRatePercent: 0, PricesIncludeVAT: true, ServiceChargePercent: 0}, 5000,
 			Totals{Subtotal: 1000, Total: 1000, Paid: 5000, AmountDue: 0}},
 	}
 	for _, c := range cases {

@@ -22,6 +22,8 @@ type QRPlace struct {
 	ShopID            string
 	TableID, RoomID   string
 	NeedsConfirmation bool
+	// SharedTable: the shop lets a table hold several orders, so each party's QR orders are their own.
+	SharedTable bool
 }
 
 // QRPlaces resolves QR tokens (the merchant module, across tenants). An unknown or rotated token is NotFound.
@@ -49,8 +51,10 @@ type QRLineView struct {
 	Amount   money.VND `json:"amount"`
 }
 
-// PlaceQROrder adds a customer's lines to the live order of the table (or room) whose QR token they hold.
-func (s *Service) PlaceQROrder(ctx context.Context, token string, lines []LineInput) (QROrderView, error) {
+// PlaceQROrder adds a customer's lines to the live order of the table (or room) whose QR token they hold. At a
+// table the shop lets several parties share, it adds them to the customer's own order (orderID, from their
+// earlier placement) or opens a new one.
+func (s *Service) PlaceQROrder(ctx context.Context, token, orderID string, lines []LineInput) (QROrderView, error) {
 	if s.qr == nil {
 		return QROrderView{}, apperr.E(apperr.NotFound, "QR ordering is not available here")
 	}
@@ -59,7 +63,11 @@ func (s *Service) PlaceQROrder(ctx context.Context, token string, lines []LineIn
 		return QROrderView{}, err
 	}
 	m := place.MerchantID
-	orderID, err := s.liveOrderAt(ctx, m, place)
+	if place.SharedTable && place.TableID != "" {
+		orderID, err = s.ownOrderAt(ctx, m, place, orderID)
+	} else {
+		orderID, err = s.liveOrderAt(ctx, m, place)
+	}
 	if err != nil {
 		return QROrderView{}, err
 	}
@@ -86,6 +94,28 @@ func (s *Service) PlaceQROrder(ctx context.Context, token string, lines []LineIn
 		view.Lines = append(view.Lines, QRLineView{Name: l.Name, Quantity: l.Quantity, Status: l.Status, Amount: l.Amount})
 	}
 	return view, nil
+}
+
+// ownOrderAt returns the customer's order orderID when it is live at the shared table of p, or opens a new
+// order there when orderID is "".
+func (s *Service) ownOrderAt(ctx context.Context, m tenant.ID, p QRPlace, orderID string) (string, error) {
+	if orderID == "" {
+		o, err := s.Open(ctx, m, p.ShopID, OpenInput{Type: DineIn, TableID: p.TableID}, "qr-customer")
+		return o.ID, err
+	}
+	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+		r, err := orderdb.New(tx).GetOrder(ctx, orderdb.GetOrderParams{MerchantID: string(m), ID: orderID})
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && (r.TableID != p.TableID || r.ShopID != p.ShopID)) {
+			return apperr.WithField("body.order_id", "no such order at this table")
+		} else if err != nil {
+			return err
+		}
+		if !Status(r.Status).Live() {
+			return apperr.WithField("body.order_id", "this order is finished: place a new one without order_id")
+		}
+		return nil
+	})
+	return orderID, err
 }
 
 // liveOrderAt returns the live order of the place, opening one when there is none (another customer or a

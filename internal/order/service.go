@@ -98,6 +98,13 @@ type Kitchen interface {
 	CreateTickets(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID, orderID, label string, lines []TicketLine) ([]SentTicket, error)
 }
 
+// Approver checks a manager's PIN given as approval on another person's terminal.
+type Approver interface {
+	// ApproveVoid returns the id of staffID when pin is theirs and they may void above the threshold in shopID;
+	// otherwise an error (Unauthenticated for a wrong PIN, Forbidden for a role that cannot approve).
+	ApproveVoid(ctx context.Context, m tenant.ID, shopID, staffID, pin string) (string, error)
+}
+
 // Options wire a Service.
 type Options struct {
 	Nudge   func()
@@ -112,6 +119,8 @@ type Options struct {
 	Printer Printer
 	// Audit records manager corrections in the merchant's audit log inside tx; nil records none.
 	Audit func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error
+	// Approver checks managers' PINs given as approval; nil: only a manager's own role approves.
+	Approver Approver
 }
 
 // Service runs the module's use cases.
@@ -126,6 +135,7 @@ type Service struct {
 	printer Printer
 	qr      QRPlaces
 	audit   func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error
+	approve Approver
 }
 
 // New returns the service over d (migrated with Migrations and events.Migrations).
@@ -135,7 +145,7 @@ func New(d *db.DB, clk clock.Clock, opts Options) *Service {
 		nudge = func() {}
 	}
 	return &Service{db: d, clk: clk, nudge: nudge, catalog: opts.Catalog, shops: opts.Shops, kitchen: opts.Kitchen,
-		rates: opts.Rates, audit: opts.Audit, printer: opts.Printer, qr: opts.QR}
+		rates: opts.Rates, audit: opts.Audit, printer: opts.Printer, qr: opts.QR, approve: opts.Approver}
 }
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Microsecond) }
@@ -247,10 +257,16 @@ func (s *Service) openIn(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID st
 		}
 		place = fmt.Sprintf("#%d", pickup)
 	}
+	shares := in.Type == DineIn && terms.SeveralOrdersPerTable
+	if in.Type == DineIn && !shares {
+		if err := tableFree(ctx, q, m, in.TableID, place); err != nil {
+			return "", err
+		}
+	}
 	err := q.InsertOrder(ctx, orderdb.InsertOrderParams{ID: id, MerchantID: string(m), ShopID: shopID, Type: string(in.Type),
 		TableID: in.TableID, RoomID: in.RoomID, PlaceName: place, Guests: int32(in.Guests), PickupNumber: pickup,
 		Note: strings.TrimSpace(in.Note), VatRatePercent: int32(terms.VATRatePercent), PricesIncludeVat: terms.PricesIncludeVAT,
-		ServiceChargePercent: int32(terms.ServiceChargePercent), OpenedBy: actor, OpenedAt: now})
+		ServiceChargePercent: int32(terms.ServiceChargePercent), OpenedBy: actor, OpenedAt: now, SharesTable: shares})
 	if mapped := db.MapError(err); apperr.KindOf(mapped) == apperr.Conflict {
 		return "", apperr.E(apperr.Conflict, "%s already has an open order", place)
 	} else if err != nil {
@@ -273,6 +289,19 @@ func (s *Service) openIn(ctx context.Context, tx *sql.Tx, m tenant.ID, shopID st
 		return "", err
 	}
 	return id, s.broadcast(ctx, tx, m, o, now)
+}
+
+// tableFree refuses a table holding a live order. The unique index refuses a second unshared order even under
+// concurrency; this also refuses one next to orders opened while the shop let the table be shared.
+func tableFree(ctx context.Context, q *orderdb.Queries, m tenant.ID, tableID, name string) error {
+	n, err := q.CountLiveOrdersAtTable(ctx, orderdb.CountLiveOrdersAtTableParams{MerchantID: string(m), TableID: tableID})
+	if err != nil {
+		return fmt.Errorf("orders at the table: %w", err)
+	}
+	if n > 0 {
+		return apperr.E(apperr.Conflict, "%s already has an open order", name)
+	}
+	return nil
 }
 
 // Get returns order id of merchant m.
@@ -337,6 +366,17 @@ type Change struct {
 	Actor           string
 	ExpectedVersion int64
 	Allow           func(shopID string) error
+	// Manager reports whether the caller's own role approves voids above the shop's threshold (nil: it
+	// does not).
+	Manager func(shopID string) bool
+	// Approval is a manager's PIN given for this change; it is checked only when the change needs one.
+	Approval *Approval
+}
+
+// Approval is a manager's PIN typed on the caller's terminal to approve a void above the threshold.
+type Approval struct {
+	StaffID string
+	PIN     string
 }
 
 // AddLine prices a line with the catalog and adds it to an open order.
@@ -470,6 +510,10 @@ func (s *Service) VoidLine(ctx context.Context, m tenant.ID, orderID, lineID, re
 	if reason == "" || utf8.RuneCountInString(reason) > 200 {
 		return Order{}, apperr.WithField("body.reason", "say why, in at most 200 characters")
 	}
+	approver, err := s.approval(ctx, m, orderID, c)
+	if err != nil {
+		return Order{}, err
+	}
 	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
 		l, err := findLine(o, lineID)
 		if err != nil {
@@ -478,8 +522,17 @@ func (s *Service) VoidLine(ctx context.Context, m tenant.ID, orderID, lineID, re
 		if l.Status == "voided" {
 			return apperr.Stale("this line is voided already", *o)
 		}
+		var worth money.VND
+		if l.SentAt != nil {
+			worth = l.Amount
+		}
+		approvedBy, err := s.approveVoid(ctx, tx, m, o, worth, approver, c, now, map[string]any{"order_line_id": l.ID,
+			"name": l.Name, "quantity": l.Quantity, "reason": reason})
+		if err != nil {
+			return err
+		}
 		if _, err := orderdb.New(tx).VoidLine(ctx, orderdb.VoidLineParams{Reason: reason, Now: sql.NullTime{Time: now, Valid: true},
-			MerchantID: string(m), ID: lineID}); err != nil {
+			ApprovedBy: approvedBy, MerchantID: string(m), ID: lineID}); err != nil {
 			return err
 		}
 		if l.SentAt != nil {
@@ -573,9 +626,23 @@ func (s *Service) Cancel(ctx context.Context, m tenant.ID, orderID, reason strin
 	if reason == "" || utf8.RuneCountInString(reason) > 200 {
 		return Order{}, apperr.WithField("body.reason", "say why, in at most 200 characters")
 	}
+	approver, err := s.approval(ctx, m, orderID, c)
+	if err != nil {
+		return Order{}, err
+	}
 	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
 		if o.Totals.Paid > 0 {
 			return apperr.Stale("payments were taken on this order; refund them first", *o)
+		}
+		var worth money.VND
+		for _, l := range o.Lines {
+			if l.Status != "voided" && l.SentAt != nil {
+				worth += l.Amount
+			}
+		}
+		approvedBy, err := s.approveVoid(ctx, tx, m, o, worth, approver, c, now, map[string]any{"cancelled": true, "reason": reason})
+		if err != nil {
+			return err
 		}
 		q := orderdb.New(tx)
 		var voids []TicketLine
@@ -586,7 +653,7 @@ func (s *Service) Cancel(ctx context.Context, m tenant.ID, orderID, reason strin
 			}
 			if l.Status != "voided" {
 				if _, err := q.VoidLine(ctx, orderdb.VoidLineParams{Reason: "order cancelled: " + reason,
-					Now: sql.NullTime{Time: now, Valid: true}, MerchantID: string(m), ID: l.ID}); err != nil {
+					Now: sql.NullTime{Time: now, Valid: true}, ApprovedBy: approvedBy, MerchantID: string(m), ID: l.ID}); err != nil {
 					return err
 				}
 			}

@@ -54,13 +54,18 @@ func (fakeCatalog) PriceLines(_ context.Context, m tenant.ID, shopID string, lin
 	return out, nil
 }
 
-type fakeShops struct{}
+// fakeShops is shop1 of merchantA; settings, when set, are its table-sharing and void-approval settings.
+type fakeShops struct{ settings *order.Terms }
 
-func (fakeShops) Terms(_ context.Context, _ *sql.Tx, m tenant.ID, shopID string) (order.Terms, error) {
+func (f fakeShops) Terms(_ context.Context, _ *sql.Tx, m tenant.ID, shopID string) (order.Terms, error) {
 	if m != merchantA || shopID != shop1 {
 		return order.Terms{}, apperr.E(apperr.NotFound, "shop not found")
 	}
-	return order.Terms{VATRatePercent: 8, PricesIncludeVAT: true}, nil
+	t := order.Terms{VATRatePercent: 8, PricesIncludeVAT: true}
+	if f.settings != nil {
+		t.SeveralOrdersPerTable, t.VoidApprovalThreshold = f.settings.SeveralOrdersPerTable, f.settings.VoidApprovalThreshold
+	}
+	return t, nil
 }
 
 func (fakeShops) Place(_ context.Context, _ *sql.Tx, _ tenant.ID, _ string, tableID, roomID string) (order.Place, error) {

@@ -114,7 +114,7 @@ func linesFromRows(rows []orderdb.OrderLine) ([]Line, error) {
 	for _, r := range rows {
 		l := Line{ID: r.ID, ProductID: r.ProductID, VariantID: r.VariantID, Name: r.Name, VariantName: r.VariantName,
 			Quantity: int(r.Quantity), UnitPrice: money.VND(r.UnitPrice), Note: r.Note, Seat: int(r.Seat), Course: int(r.Course),
-			Station: r.Station, TaxClass: r.TaxClass, VoidReason: r.VoidReason, CreatedAt: r.CreatedAt.UTC(),
+			Station: r.Station, TaxClass: r.TaxClass, VoidReason: r.VoidReason, VoidApprovedBy: r.VoidApprovedBy, CreatedAt: r.CreatedAt.UTC(),
 			CategoryID: r.CategoryID, voidSent: r.VoidSent}
 		if r.DiscountKind != "" {
 			l.Discount = &Discount{Kind: r.DiscountKind, Value: r.DiscountValue, Reason: r.DiscountReason}

@@ -100,6 +100,8 @@ type Shop struct {
 	ArchivedAt               sql.NullTime
 	RequireRegisteredDevice  bool
 	QrOrdersNeedConfirmation bool
+	SeveralOrdersPerTable    bool
+	VoidApprovalThreshold    int64
 }
 
 type ShopDevice struct {

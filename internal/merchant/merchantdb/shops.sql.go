@@ -85,7 +85,7 @@ func (q *Queries) CountLiveShops(ctx context.Context, merchantID string) (int64,
 }
 
 const getShop = `-- name: GetShop :one
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation FROM shops WHERE merchant_id = $1 AND id = $2
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation, several_orders_per_table, void_approval_threshold FROM shops WHERE merchant_id = $1 AND id = $2
 `
 
 type GetShopParams struct {
@@ -117,12 +117,14 @@ func (q *Queries) GetShop(ctx context.Context, arg GetShopParams) (Shop, error) 
 		&i.ArchivedAt,
 		&i.RequireRegisteredDevice,
 		&i.QrOrdersNeedConfirmation,
+		&i.SeveralOrdersPerTable,
+		&i.VoidApprovalThreshold,
 	)
 	return i, err
 }
 
 const getShopAnyMerchant = `-- name: GetShopAnyMerchant :one
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation FROM shops WHERE id = $1
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation, several_orders_per_table, void_approval_threshold FROM shops WHERE id = $1
 `
 
 // GetShopAnyMerchant reads a shop by id alone; it runs only inside db.WithSystemTx (PublicShop).
@@ -150,6 +152,8 @@ func (q *Queries) GetShopAnyMerchant(ctx context.Context, id string) (Shop, erro
 		&i.ArchivedAt,
 		&i.RequireRegisteredDevice,
 		&i.QrOrdersNeedConfirmation,
+		&i.SeveralOrdersPerTable,
+		&i.VoidApprovalThreshold,
 	)
 	return i, err
 }
@@ -211,7 +215,7 @@ func (q *Queries) InsertShop(ctx context.Context, arg InsertShopParams) error {
 }
 
 const listAllShopsAfter = `-- name: ListAllShopsAfter :many
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation FROM shops
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation, several_orders_per_table, void_approval_threshold FROM shops
 WHERE merchant_id = $1
   AND (created_at > $2 OR (created_at = $2 AND id > $3))
 ORDER BY created_at, id
@@ -261,6 +265,8 @@ func (q *Queries) ListAllShopsAfter(ctx context.Context, arg ListAllShopsAfterPa
 			&i.ArchivedAt,
 			&i.RequireRegisteredDevice,
 			&i.QrOrdersNeedConfirmation,
+			&i.SeveralOrdersPerTable,
+			&i.VoidApprovalThreshold,
 		); err != nil {
 			return nil, err
 		}
@@ -303,7 +309,7 @@ func (q *Queries) ListLiveShopIDs(ctx context.Context, merchantID string) ([]str
 }
 
 const listLiveShopsAfter = `-- name: ListLiveShopsAfter :many
-SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation FROM shops
+SELECT id, merchant_id, name, is_default, business_type, address, vat_rate_percent, prices_include_vat, service_charge_percent, opening_hours, receipt_header, receipt_footer, bank_bin, bank_account_number, bank_account_name, created_at, updated_at, archived_at, require_registered_device, qr_orders_need_confirmation, several_orders_per_table, void_approval_threshold FROM shops
 WHERE merchant_id = $1 AND archived_at IS NULL
   AND (created_at > $2 OR (created_at = $2 AND id > $3))
 ORDER BY created_at, id
@@ -354,6 +360,8 @@ func (q *Queries) ListLiveShopsAfter(ctx context.Context, arg ListLiveShopsAfter
 			&i.ArchivedAt,
 			&i.RequireRegisteredDevice,
 			&i.QrOrdersNeedConfirmation,
+			&i.SeveralOrdersPerTable,
+			&i.VoidApprovalThreshold,
 		); err != nil {
 			return nil, err
 		}
@@ -396,8 +404,10 @@ SET name = $1, business_type = $2, address = $3,
     bank_bin = $10, bank_account_number = $11,
     bank_account_name = $12,
     require_registered_device = $13,
-    qr_orders_need_confirmation = $14, updated_at = $15
-WHERE merchant_id = $16 AND id = $17 AND archived_at IS NULL
+    qr_orders_need_confirmation = $14,
+    several_orders_per_table = $15,
+    void_approval_threshold = $16, updated_at = $17
+WHERE merchant_id = $18 AND id = $19 AND archived_at IS NULL
 `
 
 type UpdateShopSettingsParams struct {
@@ -415,6 +425,8 @@ type UpdateShopSettingsParams struct {
 	BankAccountName          string
 	RequireRegisteredDevice  bool
 	QrOrdersNeedConfirmation bool
+	SeveralOrdersPerTable    bool
+	VoidApprovalThreshold    int64
 	UpdatedAt                time.Time
 	MerchantID               string
 	ID                       string
@@ -436,6 +448,8 @@ func (q *Queries) UpdateShopSettings(ctx context.Context, arg UpdateShopSettings
 		arg.BankAccountName,
 		arg.RequireRegisteredDevice,
 		arg.QrOrdersNeedConfirmation,
+		arg.SeveralOrdersPerTable,
+		arg.VoidApprovalThreshold,
 		arg.UpdatedAt,
 		arg.MerchantID,
 		arg.ID,

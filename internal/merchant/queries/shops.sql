@@ -47,7 +47,9 @@ SET name = sqlc.arg(name), business_type = sqlc.arg(business_type), address = sq
     bank_bin = sqlc.arg(bank_bin), bank_account_number = sqlc.arg(bank_account_number),
     bank_account_name = sqlc.arg(bank_account_name),
     require_registered_device = sqlc.arg(require_registered_device),
-    qr_orders_need_confirmation = sqlc.arg(qr_orders_need_confirmation), updated_at = sqlc.arg(updated_at)
+    qr_orders_need_confirmation = sqlc.arg(qr_orders_need_confirmation),
+    several_orders_per_table = sqlc.arg(several_orders_per_table),
+    void_approval_threshold = sqlc.arg(void_approval_threshold), updated_at = sqlc.arg(updated_at)
 WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND archived_at IS NULL;
 
 -- name: ClearDefaultShop :exec

@@ -40,6 +40,7 @@ type Order struct {
 	DiscountValue        int64
 	DiscountReason       string
 	SplitOf              string
+	SharesTable          bool
 }
 
 type OrderLine struct {
@@ -71,6 +72,7 @@ type OrderLine struct {
 	DiscountKind   string
 	DiscountValue  int64
 	DiscountReason string
+	VoidApprovedBy string
 }
 
 type OrderPayment struct {

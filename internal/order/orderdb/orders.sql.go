@@ -49,6 +49,25 @@ func (q *Queries) CountLiveChecks(ctx context.Context, arg CountLiveChecksParams
 	return count, err
 }
 
+const countLiveOrdersAtTable = `-- name: CountLiveOrdersAtTable :one
+SELECT COUNT(*) FROM orders
+WHERE merchant_id = $1 AND table_id = $2 AND split_of = ''
+  AND status IN ('open', 'ordering', 'served', 'billing', 'paid')
+`
+
+type CountLiveOrdersAtTableParams struct {
+	MerchantID string
+	TableID    string
+}
+
+// CountLiveOrdersAtTable counts the orders holding a table (as the one-live-order index sees them, shared or not).
+func (q *Queries) CountLiveOrdersAtTable(ctx context.Context, arg CountLiveOrdersAtTableParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, countLiveOrdersAtTable, arg.MerchantID, arg.TableID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countLiveShopOrders = `-- name: CountLiveShopOrders :one
 SELECT COUNT(*) FROM orders
 WHERE merchant_id = $1 AND shop_id = $2
@@ -96,7 +115,7 @@ func (q *Queries) GetLiveOrderAt(ctx context.Context, arg GetLiveOrderAtParams) 
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason, split_of FROM orders WHERE merchant_id = $1 AND id = $2
+SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason, split_of, shares_table FROM orders WHERE merchant_id = $1 AND id = $2
 `
 
 type GetOrderParams struct {
@@ -138,6 +157,7 @@ func (q *Queries) GetOrder(ctx context.Context, arg GetOrderParams) (Order, erro
 		&i.DiscountValue,
 		&i.DiscountReason,
 		&i.SplitOf,
+		&i.SharesTable,
 	)
 	return i, err
 }
@@ -235,11 +255,12 @@ func (q *Queries) InsertLine(ctx context.Context, arg InsertLineParams) error {
 const insertOrder = `-- name: InsertOrder :exec
 
 INSERT INTO orders (id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note,
-                    vat_rate_percent, prices_include_vat, service_charge_percent, opened_by, opened_at, updated_at)
+                    vat_rate_percent, prices_include_vat, service_charge_percent, opened_by, opened_at, updated_at,
+                    shares_table)
 VALUES ($1, $2, $3, $4, 'open', $5,
         $6, $7, $8, $9, $10,
         $11, $12, $13,
-        $14, $15, $15)
+        $14, $15, $15, $16)
 `
 
 type InsertOrderParams struct {
@@ -258,6 +279,7 @@ type InsertOrderParams struct {
 	ServiceChargePercent int32
 	OpenedBy             string
 	OpenedAt             time.Time
+	SharesTable          bool
 }
 
 // Queries both engines run (see sqlc.yaml): orders and their lines.
@@ -278,6 +300,7 @@ func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) error 
 		arg.ServiceChargePercent,
 		arg.OpenedBy,
 		arg.OpenedAt,
+		arg.SharesTable,
 	)
 	return err
 }
@@ -315,7 +338,7 @@ func (q *Queries) ListChecks(ctx context.Context, arg ListChecksParams) ([]strin
 }
 
 const listLines = `-- name: ListLines :many
-SELECT id, merchant_id, order_id, position, product_id, variant_id, name, variant_name, category_id, station, tax_class, quantity, unit_price, modifiers, components, note, seat, course, status, void_reason, void_sent, created_by, created_at, sent_at, voided_at, discount_kind, discount_value, discount_reason FROM order_lines WHERE merchant_id = $1 AND order_id = $2 ORDER BY position
+SELECT id, merchant_id, order_id, position, product_id, variant_id, name, variant_name, category_id, station, tax_class, quantity, unit_price, modifiers, components, note, seat, course, status, void_reason, void_sent, created_by, created_at, sent_at, voided_at, discount_kind, discount_value, discount_reason, void_approved_by FROM order_lines WHERE merchant_id = $1 AND order_id = $2 ORDER BY position
 `
 
 type ListLinesParams struct {
@@ -361,6 +384,7 @@ func (q *Queries) ListLines(ctx context.Context, arg ListLinesParams) ([]OrderLi
 			&i.DiscountKind,
 			&i.DiscountValue,
 			&i.DiscountReason,
+			&i.VoidApprovedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -376,7 +400,7 @@ func (q *Queries) ListLines(ctx context.Context, arg ListLinesParams) ([]OrderLi
 }
 
 const listShopOrders = `-- name: ListShopOrders :many
-SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason, split_of FROM orders
+SELECT id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason, split_of, shares_table FROM orders
 WHERE merchant_id = $1 AND shop_id = $2
   AND ((CAST($3 AS TEXT) = '' AND status IN ('open', 'ordering', 'served', 'billing', 'paid'))
        OR status = $3)
@@ -436,6 +460,7 @@ func (q *Queries) ListShopOrders(ctx context.Context, arg ListShopOrdersParams) 
 			&i.DiscountValue,
 			&i.DiscountReason,
 			&i.SplitOf,
+			&i.SharesTable,
 		); err != nil {
 			return nil, err
 		}
@@ -711,21 +736,23 @@ func (q *Queries) SetOrderDiscount(ctx context.Context, arg SetOrderDiscountPara
 }
 
 const setOrderTable = `-- name: SetOrderTable :exec
-UPDATE orders SET table_id = $1, place_name = $2
-WHERE merchant_id = $3 AND id = $4
+UPDATE orders SET table_id = $1, place_name = $2, shares_table = $3
+WHERE merchant_id = $4 AND id = $5
 `
 
 type SetOrderTableParams struct {
-	TableID    string
-	PlaceName  string
-	MerchantID string
-	ID         string
+	TableID     string
+	PlaceName   string
+	SharesTable bool
+	MerchantID  string
+	ID          string
 }
 
 func (q *Queries) SetOrderTable(ctx context.Context, arg SetOrderTableParams) error {
 	_, err := q.db.ExecContext(ctx, setOrderTable,
 		arg.TableID,
 		arg.PlaceName,
+		arg.SharesTable,
 		arg.MerchantID,
 		arg.ID,
 	)
@@ -758,13 +785,15 @@ func (q *Queries) UpdateUnsentLine(ctx context.Context, arg UpdateUnsentLinePara
 }
 
 const voidLine = `-- name: VoidLine :execrows
-UPDATE order_lines SET status = 'voided', void_reason = $1, voided_at = $2
-WHERE merchant_id = $3 AND id = $4 AND status = 'active'
+UPDATE order_lines SET status = 'voided', void_reason = $1, voided_at = $2,
+    void_approved_by = $3
+WHERE merchant_id = $4 AND id = $5 AND status = 'active'
 `
 
 type VoidLineParams struct {
 	Reason     string
 	Now        sql.NullTime
+	ApprovedBy string
 	MerchantID string
 	ID         string
 }
@@ -773,6 +802,7 @@ func (q *Queries) VoidLine(ctx context.Context, arg VoidLineParams) (int64, erro
 	result, err := q.db.ExecContext(ctx, voidLine,
 		arg.Reason,
 		arg.Now,
+		arg.ApprovedBy,
 		arg.MerchantID,
 		arg.ID,
 	)

@@ -2,11 +2,12 @@
 
 -- name: InsertOrder :exec
 INSERT INTO orders (id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note,
-                    vat_rate_percent, prices_include_vat, service_charge_percent, opened_by, opened_at, updated_at)
+                    vat_rate_percent, prices_include_vat, service_charge_percent, opened_by, opened_at, updated_at,
+                    shares_table)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(shop_id), sqlc.arg(type), 'open', sqlc.arg(table_id),
         sqlc.arg(room_id), sqlc.arg(place_name), sqlc.arg(guests), sqlc.arg(pickup_number), sqlc.arg(note),
         sqlc.arg(vat_rate_percent), sqlc.arg(prices_include_vat), sqlc.arg(service_charge_percent),
-        sqlc.arg(opened_by), sqlc.arg(opened_at), sqlc.arg(opened_at));
+        sqlc.arg(opened_by), sqlc.arg(opened_at), sqlc.arg(opened_at), sqlc.arg(shares_table));
 
 -- name: GetOrder :one
 SELECT * FROM orders WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id);
@@ -54,7 +55,8 @@ UPDATE order_lines SET quantity = sqlc.arg(quantity), note = sqlc.arg(note)
 WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND sent_at IS NULL AND status = 'active';
 
 -- name: VoidLine :execrows
-UPDATE order_lines SET status = 'voided', void_reason = sqlc.arg(reason), voided_at = sqlc.arg(now)
+UPDATE order_lines SET status = 'voided', void_reason = sqlc.arg(reason), voided_at = sqlc.arg(now),
+    void_approved_by = sqlc.arg(approved_by)
 WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND status = 'active';
 
 -- name: MarkLineSent :exec
@@ -82,6 +84,12 @@ WHERE order_lines.merchant_id = sqlc.arg(from_merchant_id)
 UPDATE order_pickup_numbers SET merchant_id = sqlc.arg(to_merchant_id)
 WHERE shop_id = sqlc.arg(shop_id) AND merchant_id = sqlc.arg(from_merchant_id);
 
+-- name: CountLiveOrdersAtTable :one
+-- CountLiveOrdersAtTable counts the orders holding a table (as the one-live-order index sees them, shared or not).
+SELECT COUNT(*) FROM orders
+WHERE merchant_id = sqlc.arg(merchant_id) AND table_id = sqlc.arg(table_id) AND split_of = ''
+  AND status IN ('open', 'ordering', 'served', 'billing', 'paid');
+
 -- name: GetLiveOrderAt :one
 -- GetLiveOrderAt finds the live order of a table or room of a shop.
 SELECT id FROM orders
@@ -91,7 +99,7 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND shop_id = sqlc.arg(shop_id)
 LIMIT 1;
 
 -- name: SetOrderTable :exec
-UPDATE orders SET table_id = sqlc.arg(table_id), place_name = sqlc.arg(place_name)
+UPDATE orders SET table_id = sqlc.arg(table_id), place_name = sqlc.arg(place_name), shares_table = sqlc.arg(shares_table)
 WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id);
 
 -- name: MoveLines :exec

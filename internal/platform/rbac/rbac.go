@@ -92,11 +92,14 @@ const (
 	FileRead  Permission = "file.read"
 	FileWrite Permission = "file.write"
 	// OrderRead, OrderWrite: a shop's orders — opening, adding lines, sending to the kitchen, closing.
-	// OrderVoid: voiding sent lines and cancelling orders with a reason (cashiers up to the shop's threshold is
-	// a later refinement; today the role decides).
+	// OrderVoid: voiding lines and cancelling orders with a reason (above the shop's threshold a manager must
+	// approve, see OrderVoidApprove).
 	OrderRead  Permission = "order.read"
 	OrderWrite Permission = "order.write"
 	OrderVoid  Permission = "order.void"
+	// OrderVoidApprove: voiding sent lines above the shop's threshold without another's approval, and giving
+	// that approval by PIN on a cashier's terminal.
+	OrderVoidApprove Permission = "order.void_approve"
 	// OrderAdjust: corrections only a manager makes, audited (a karaoke session's start time).
 	OrderAdjust Permission = "order.adjust"
 	// PaymentTake: taking payments on a shop's orders.
@@ -145,6 +148,7 @@ var table = map[Permission][]Role{
 	OrderWrite:       {Owner, Manager, Cashier, Waiter},
 	OrderVoid:        {Owner, Manager, Cashier},
 	OrderAdjust:      {Owner, Manager},
+	OrderVoidApprove: {Owner, Manager},
 	PaymentTake:      {Owner, Manager, Cashier},
 	PaymentRefund:    {Owner, Manager},
 	PaymentReconcile: {Owner, Manager},
