@@ -102,6 +102,12 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"starts_at": tomorrow, "ends_at": tomorrow.Add(2 * time.Hour), "party_size": 4, "customer_name": "Khách A",
 		"customer_phone": "0901234567"}, 201)["id"].(string)
 	w.secretOf = append(w.secretOf, w.ids["booking_id"], "Khách A", "0901234567")
+	w.ids["shift_id"] = w.must(t, "POST", sp+"/shifts", a, map[string]any{"opening_cash": 500000}, 201)["id"].(string)
+	w.ids["wallet_id"] = w.must(t, "POST", "/api/v1/wallets", a, map[string]any{"phone": "0987654321", "name": "Khách ví A"}, 201)["id"].(string)
+	topUp := w.must(t, "POST", "/api/v1/wallets/"+w.ids["wallet_id"]+"/top-ups", a, map[string]any{"amount": 200000,
+		"method": "cash", "shop_id": w.ids["shop_id"]}, 201)
+	w.ids["txn_id"] = topUp["id"].(string)
+	w.secretOf = append(w.secretOf, w.ids["shift_id"], w.ids["wallet_id"], w.ids["txn_id"], "0987654321", "Khách ví A")
 	w.queries = map[string]string{"split-order-equally": "?parts=2", "put-holidays": "?year=2026", "import-vietnam-holidays": "?year=2026", "get-booking-availability": "?starts_at=" + tomorrow.Format(time.RFC3339) +
 		"&ends_at=" + tomorrow.Add(time.Hour).Format(time.RFC3339) + "&party_size=2"}
 	w.secretOf = append(w.secretOf, w.ids["category_id"], w.ids["group_id"], w.ids["option_id"], w.ids["product_id"],
@@ -145,20 +151,25 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"cancel-order":               map[string]any{"reason": "khách về"},
 		"create-booking": map[string]any{"table_id": w.ids["table_id"], "starts_at": tomorrow.Add(5 * time.Hour),
 			"ends_at": tomorrow.Add(6 * time.Hour), "party_size": 2, "customer_name": "Lạ", "customer_phone": "0912345678"},
-		"update-booking":       map[string]any{"party_size": 3},
-		"create-printer":       map[string]any{"name": "Lạ", "kind": "receipt", "address": "127.0.0.1:9"},
-		"update-printer":       map[string]any{"name": "Đổi"},
-		"put-rate-plan":        ratePlan,
-		"split-order":          map[string]any{"by_seat": true},
-		"discount-order-line":  map[string]any{"kind": "percent", "value": 10, "reason": "khách quen"},
-		"discount-order":       map[string]any{"kind": "fixed", "value": 5000, "reason": "khách quen"},
-		"move-order-table":     map[string]any{"table_id": w.ids["table_id"]},
-		"merge-orders":         map[string]any{"order_id": w.ids["order_id"]},
-		"create-order-payment": map[string]any{"method": "cash", "amount": 1000},
-		"change-order-room":    map[string]any{"room_id": w.ids["room_id"]},
-		"correct-order-timer":  map[string]any{"started_at": time.Now().Add(-time.Hour)},
-		"put-holidays":         map[string]any{"dates": []map[string]any{{"date": "2026-12-24", "name": "Giáng sinh"}}},
-		"quote-rate-plan":      map[string]any{"starts_at": "2026-11-23T19:00:00+07:00", "ends_at": "2026-11-23T21:10:00+07:00"},
+		"update-booking":             map[string]any{"party_size": 3},
+		"create-printer":             map[string]any{"name": "Lạ", "kind": "receipt", "address": "127.0.0.1:9"},
+		"update-printer":             map[string]any{"name": "Đổi"},
+		"put-rate-plan":              ratePlan,
+		"split-order":                map[string]any{"by_seat": true},
+		"discount-order-line":        map[string]any{"kind": "percent", "value": 10, "reason": "khách quen"},
+		"discount-order":             map[string]any{"kind": "fixed", "value": 5000, "reason": "khách quen"},
+		"move-order-table":           map[string]any{"table_id": w.ids["table_id"]},
+		"merge-orders":               map[string]any{"order_id": w.ids["order_id"]},
+		"create-order-payment":       map[string]any{"method": "cash", "amount": 1000},
+		"change-order-room":          map[string]any{"room_id": w.ids["room_id"]},
+		"correct-order-timer":        map[string]any{"started_at": time.Now().Add(-time.Hour)},
+		"put-holidays":               map[string]any{"dates": []map[string]any{{"date": "2026-12-24", "name": "Giáng sinh"}}},
+		"open-shift":                 map[string]any{"opening_cash": 100000},
+		"close-shift":                map[string]any{"counted_cash": 100000},
+		"create-shift-cash-movement": map[string]any{"type": "in", "amount": 1000, "reason": "lạ"},
+		"create-wallet-top-up":       map[string]any{"amount": 1000, "method": "cash", "shop_id": w.ids["shop_id"]},
+		"reverse-wallet-top-up":      map[string]any{"reason": "lạ"},
+		"quote-rate-plan":            map[string]any{"starts_at": "2026-11-23T19:00:00+07:00", "ends_at": "2026-11-23T21:10:00+07:00"},
 	}
 	return w
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/goodgo/goodgo/internal/order"
 	"github.com/goodgo/goodgo/internal/order/timebill"
 	"github.com/goodgo/goodgo/internal/payment"
+	"github.com/goodgo/goodgo/internal/payment/shift"
+	"github.com/goodgo/goodgo/internal/payment/wallet"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/escpos"
 	"github.com/goodgo/goodgo/internal/platform/events"
@@ -68,6 +70,8 @@ func modules() []Module {
 		printers    *printq.Service
 		rates       *timebill.Service
 		payments    *payment.Service
+		shifts      *shift.Service
+		wallets     *wallet.Service
 	)
 	shops := func(k *Kit) shopDirectory { return shopDirectory{merchantService(k)} }
 	storageService := func(k *Kit) *storage.Service {
@@ -127,6 +131,18 @@ func modules() []Module {
 		}
 		return payments
 	}
+	shiftService := func(k *Kit) *shift.Service {
+		if shifts == nil {
+			shifts = shift.New(k.DB, k.Clock, shops(k), k.Relay.Nudge)
+		}
+		return shifts
+	}
+	walletService := func(k *Kit) *wallet.Service {
+		if wallets == nil {
+			wallets = wallet.New(k.DB, k.Clock, wallet.Options{Shops: shops(k), Drawer: shiftService(k), Nudge: k.Relay.Nudge})
+		}
+		return wallets
+	}
 	bookingService := func(k *Kit) *booking.Service {
 		if bookings == nil {
 			bookings = booking.New(k.DB, k.Clock, booking.Options{Nudge: k.Relay.Nudge, Floor: bookingFloor{merchantService(k)},
@@ -145,6 +161,9 @@ func modules() []Module {
 			}},
 			{Module: "payment", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return paymentService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
+			}},
+			{Module: "shift", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return shiftService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
 			}},
 			{Module: "timebill", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return rateService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
@@ -272,10 +291,12 @@ func modules() []Module {
 		{
 			Name:       "payment",
 			Requires:   []string{"order"},
-			Migrations: []migrate.Source{payment.Migrations},
+			Migrations: []migrate.Source{payment.Migrations, shift.Migrations, wallet.Migrations},
 			Init: func(ctx context.Context, k *Kit, active bool) error {
 				if active {
 					paymentService(k).Routes(k.API)
+					shiftService(k).Routes(k.API)
+					walletService(k).Routes(k.API)
 				}
 				return nil
 			},
@@ -344,6 +365,20 @@ type shopDirectory struct{ svc *merchant.Service }
 func (d shopDirectory) CheckShop(ctx context.Context, m tenant.ID, shopID string) error {
 	_, err := d.svc.LiveShop(ctx, m, shopID)
 	return err
+}
+
+// CheckTerminal checks that deviceID is a registered terminal of a live shop of m (shifts bound to a terminal).
+func (d shopDirectory) CheckTerminal(ctx context.Context, m tenant.ID, shopID, deviceID string) error {
+	devices, err := d.svc.Devices(ctx, m, shopID)
+	if err != nil {
+		return err
+	}
+	for _, dv := range devices {
+		if dv.ID == deviceID {
+			return nil
+		}
+	}
+	return apperr.E(apperr.NotFound, "no such registered terminal in this shop")
 }
 
 // Shop resolves a live shop of m for the catalog.

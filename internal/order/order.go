@@ -211,10 +211,11 @@ type Totals struct {
 
 // AppliedPayment is a payment on the order (the payments module records them).
 type AppliedPayment struct {
-	ID     string    `json:"id"`
-	Method string    `json:"method"`
-	Amount money.VND `json:"amount"`
-	Status string    `json:"status"`
+	ID       string    `json:"id"`
+	Method   string    `json:"method"`
+	Amount   money.VND `json:"amount"`
+	Status   string    `json:"status" enum:"succeeded,refunded" doc:"refunded: all of it was given back."`
+	Refunded money.VND `json:"refunded,omitempty" doc:"How much of it was given back (it counts as paid: amount − refunded)."`
 }
 
 // taxRate is the VAT rate of a line's tax class under the order's terms: standard is the shop's rate,

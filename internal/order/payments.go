@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/goodgo/goodgo/internal/order/orderdb"
 	"github.com/goodgo/goodgo/internal/platform/apperr"
+	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
@@ -42,6 +44,7 @@ func (s *Service) ApplyPayment(ctx context.Context, tx *sql.Tx, m tenant.ID, ord
 			return fmt.Errorf("record payment: %w", err)
 		}
 		o.Totals.Paid += p.Amount
+		o.Payments = append(o.Payments, AppliedPayment{ID: p.ID, Method: p.Method, Amount: p.Amount, Status: "succeeded"})
 		if o.Totals.Total-o.Totals.Paid > 0 {
 			return nil
 		}
@@ -53,5 +56,45 @@ func (s *Service) ApplyPayment(ctx context.Context, tx *sql.Tx, m tenant.ID, ord
 			}
 		}
 		return addEvent(ctx, tx, m, Subject, EventPaid, now, linesSubmitted{OrderID: o.ID, ShopID: o.ShopID, Lines: nonNil(lines)})
+	})
+}
+
+// EventRefunded is written when part of a payment on an order is given back.
+const EventRefunded = "order.refunded"
+
+// ApplyRefund gives back amount of payment paymentID of order orderID inside the payment module's
+// transaction tx: what the order counts as paid goes down by amount, so its balance reopens (a paid order
+// is back to billing). A closed or cancelled order is final (409), as is more than is left of the payment.
+func (s *Service) ApplyRefund(ctx context.Context, tx *sql.Tx, m tenant.ID, orderID, paymentID string, amount money.VND, c Change) (Order, error) {
+	if amount <= 0 {
+		return Order{}, apperr.WithField("body.amount", "must be more than 0")
+	}
+	return s.changeTx(ctx, tx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
+		i := slices.IndexFunc(o.Payments, func(p AppliedPayment) bool { return p.ID == paymentID })
+		if i < 0 {
+			return apperr.E(apperr.NotFound, "payment %s is not on this order", paymentID)
+		}
+		p := &o.Payments[i]
+		if left := p.Amount - p.Refunded; amount > left {
+			return apperr.Stale(fmt.Sprintf("only %s of this payment is left to refund", left), *o)
+		}
+		n, err := orderdb.New(tx).RefundOrderPayment(ctx, orderdb.RefundOrderPaymentParams{Amount: int64(amount),
+			MerchantID: string(m), OrderID: o.ID, ID: paymentID})
+		if err != nil {
+			return fmt.Errorf("refund payment: %w", err)
+		}
+		if n != 1 {
+			return apperr.Stale("this payment changed meanwhile", *o)
+		}
+		p.Refunded += amount
+		if p.Refunded == p.Amount {
+			p.Status = "refunded"
+		}
+		o.Totals.Paid -= amount
+		if o.Status == StatusPaid {
+			o.Status = StatusBilling
+		}
+		return addEvent(ctx, tx, m, Subject, EventRefunded, now, map[string]any{"order_id": o.ID, "shop_id": o.ShopID,
+			"payment_id": paymentID, "amount": amount})
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -136,6 +137,8 @@ type Service struct {
 	qr      QRPlaces
 	audit   func(ctx context.Context, tx *sql.Tx, m tenant.ID, event, actor string, detail map[string]any) error
 	approve Approver
+
+	shopsOfOrders shopMemo
 }
 
 // New returns the service over d (migrated with Migrations and events.Migrations).
@@ -455,6 +458,18 @@ func (s *Service) AddLines(ctx context.Context, m tenant.ID, orderID string, in 
 
 // shopOf reads the shop of order orderID and checks the caller may act there.
 func (s *Service) shopOf(ctx context.Context, m tenant.ID, orderID string, allow func(string) error) (string, error) {
+	// An order never changes shop, so what was read once holds (keyed by merchant too: a shop transfer moves
+	// the order to another merchant, whose own first read finds it; the old merchant's change then finds
+	// nothing under its tenant).
+	key := string(m) + "/" + orderID
+	if shopID, ok := s.shopsOfOrders.get(key); ok {
+		if allow != nil {
+			if err := allow(shopID); err != nil {
+				return "", err
+			}
+		}
+		return shopID, nil
+	}
 	var shopID string
 	err := s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
 		r, err := orderdb.New(tx).GetOrder(ctx, orderdb.GetOrderParams{MerchantID: string(m), ID: orderID})
@@ -464,10 +479,37 @@ func (s *Service) shopOf(ctx context.Context, m tenant.ID, orderID string, allow
 		shopID = r.ShopID
 		return err
 	})
+	if err == nil {
+		s.shopsOfOrders.put(key, shopID)
+	}
 	if err == nil && allow != nil {
 		err = allow(shopID)
 	}
 	return shopID, err
+}
+
+// shopMemo remembers the shops of recently changed orders, up to a bound (then it starts afresh).
+type shopMemo struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const shopMemoSize = 50_000
+
+func (c *shopMemo) get(key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *shopMemo) put(key, shopID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= shopMemoSize {
+		c.m = make(map[string]string, 1024)
+	}
+	c.m[key] = shopID
 }
 
 // LinePatch changes a line not yet sent to the kitchen.
@@ -708,14 +750,15 @@ func (s *Service) changeTx(ctx context.Context, tx *sql.Tx, m tenant.ID, orderID
 	err := func() error {
 		q := orderdb.New(tx)
 		now := s.now()
-		version, err := q.BumpOrder(ctx, orderdb.BumpOrderParams{Now: now, MerchantID: string(m), ID: orderID})
+		row, err := q.BumpOrder(ctx, orderdb.BumpOrderParams{Now: now, MerchantID: string(m), ID: orderID})
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.E(apperr.NotFound, "order not found")
 		}
 		if err != nil {
 			return fmt.Errorf("lock order: %w", err)
 		}
-		o, err := load(ctx, q, m, orderID)
+		version := row.Version
+		o, err := loadRest(ctx, q, m, row)
 		if err != nil {
 			return err
 		}
@@ -758,10 +801,7 @@ func (s *Service) changeTx(ctx context.Context, tx *sql.Tx, m tenant.ID, orderID
 			MerchantID: string(m), ID: orderID}); err != nil {
 			return fmt.Errorf("save order: %w", err)
 		}
-		o.Version, o.UpdatedAt = version, now
-		if err := loadPayments(ctx, q, m, &o); err != nil {
-			return err
-		}
+		o.Version, o.UpdatedAt = version, now // the payments are as read (a change that adds one adds it to o too)
 		out = o
 		return s.broadcast(ctx, tx, m, o, now)
 	}()
@@ -770,11 +810,12 @@ func (s *Service) changeTx(ctx context.Context, tx *sql.Tx, m tenant.ID, orderID
 
 // broadcast writes the order's state for the shop's screens: the order, and its table's or room's state.
 func (s *Service) broadcast(ctx context.Context, tx *sql.Tx, m tenant.ID, o Order, now time.Time) error {
-	if err := addEvent(ctx, tx, m, "shop."+o.ShopID+".orders", EventUpdated, now, o); err != nil {
+	updated, err := event(m, "shop."+o.ShopID+".orders", EventUpdated, now, o)
+	if err != nil {
 		return err
 	}
 	if (o.TableID == "" && o.RoomID == "") || o.SplitOf != "" { // a check never frees or takes its table
-		return nil
+		return addEvents(ctx, tx, updated)
 	}
 	state := map[string]any{"table_id": o.TableID, "room_id": o.RoomID, "order_id": o.ID, "status": "occupied"}
 	switch {
@@ -783,7 +824,12 @@ func (s *Service) broadcast(ctx context.Context, tx *sql.Tx, m tenant.ID, o Orde
 	case o.Status == StatusBilling:
 		state["status"] = "billing"
 	}
-	return addEvent(ctx, tx, m, "shop."+o.ShopID+".tables", EventTableUpdated, now, state)
+	table, err := event(m, "shop."+o.ShopID+".tables", EventTableUpdated, now, state)
+	if err != nil {
+		return err
+	}
+	table.ShopID = o.ShopID
+	return addEvents(ctx, tx, updated, table)
 }
 
 // CheckShopTransfer refuses to move a shop with live orders.

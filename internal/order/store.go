@@ -40,16 +40,30 @@ type voidedLine struct {
 }
 
 func addEvent(ctx context.Context, tx *sql.Tx, m tenant.ID, subject, typ string, at time.Time, data any) error {
+	ev, err := event(m, subject, typ, at, data)
+	if err != nil {
+		return err
+	}
+	return addEvents(ctx, tx, ev)
+}
+
+// event encodes data as an event of the order's shop (when data is an Order).
+func event(m tenant.ID, subject, typ string, at time.Time, data any) (events.Event, error) {
 	b, err := json.Marshal(data)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", typ, err)
+		return events.Event{}, fmt.Errorf("encode %s: %w", typ, err)
 	}
 	shopID := ""
 	if o, ok := data.(Order); ok {
 		shopID = o.ShopID
 	}
-	if err := events.Add(ctx, tx, events.Event{Type: typ, Subject: subject, MerchantID: m, ShopID: shopID, OccurredAt: at, Data: b}); err != nil {
-		return fmt.Errorf("write %s: %w", typ, err)
+	return events.Event{Type: typ, Subject: subject, MerchantID: m, ShopID: shopID, OccurredAt: at, Data: b}, nil
+}
+
+// addEvents writes evs to the outbox in one statement.
+func addEvents(ctx context.Context, tx *sql.Tx, evs ...events.Event) error {
+	if err := events.Add(ctx, tx, evs...); err != nil {
+		return fmt.Errorf("write %s: %w", evs[0].Type, err)
 	}
 	return nil
 }
@@ -63,7 +77,12 @@ func load(ctx context.Context, q *orderdb.Queries, m tenant.ID, id string) (Orde
 	if err != nil {
 		return Order{}, fmt.Errorf("read order: %w", err)
 	}
-	lines, err := q.ListLines(ctx, orderdb.ListLinesParams{MerchantID: string(m), OrderID: id})
+	return loadRest(ctx, q, m, r)
+}
+
+// loadRest reads the lines and payments of the order in row r.
+func loadRest(ctx context.Context, q *orderdb.Queries, m tenant.ID, r orderdb.Order) (Order, error) {
+	lines, err := q.ListLines(ctx, orderdb.ListLinesParams{MerchantID: string(m), OrderID: r.ID})
 	if err != nil {
 		return Order{}, fmt.Errorf("read lines: %w", err)
 	}
@@ -81,7 +100,8 @@ func loadPayments(ctx context.Context, q *orderdb.Queries, m tenant.ID, o *Order
 	}
 	o.Payments = make([]AppliedPayment, len(pays))
 	for i, p := range pays {
-		o.Payments[i] = AppliedPayment{ID: p.ID, Method: p.Method, Amount: money.VND(p.Amount), Status: p.Status}
+		o.Payments[i] = AppliedPayment{ID: p.ID, Method: p.Method, Amount: money.VND(p.Amount), Status: p.Status,
+			Refunded: money.VND(p.Refunded)}
 	}
 	return nil
 }

@@ -83,6 +83,7 @@ type OrderPayment struct {
 	Amount     int64
 	Status     string
 	CreatedAt  time.Time
+	Refunded   int64
 }
 
 type OrderPickupNumber struct {

@@ -14,7 +14,7 @@ import (
 const bumpOrder = `-- name: BumpOrder :one
 UPDATE orders SET version = version + 1, updated_at = $1
 WHERE merchant_id = $2 AND id = $3
-RETURNING version
+RETURNING id, merchant_id, shop_id, type, status, table_id, room_id, place_name, guests, pickup_number, note, vat_rate_percent, prices_include_vat, service_charge_percent, subtotal, discount, service_charge, vat, total, paid, version, opened_by, opened_at, updated_at, closed_at, cancel_reason, discount_kind, discount_value, discount_reason, split_of, shares_table
 `
 
 type BumpOrderParams struct {
@@ -23,12 +23,44 @@ type BumpOrderParams struct {
 	ID         string
 }
 
-// BumpOrder starts a change: it increases the version (taking the row lock on PostgreSQL) and returns it.
-func (q *Queries) BumpOrder(ctx context.Context, arg BumpOrderParams) (int64, error) {
+// BumpOrder starts a change: it increases the version (taking the row lock on PostgreSQL) and returns the row.
+func (q *Queries) BumpOrder(ctx context.Context, arg BumpOrderParams) (Order, error) {
 	row := q.db.QueryRowContext(ctx, bumpOrder, arg.Now, arg.MerchantID, arg.ID)
-	var version int64
-	err := row.Scan(&version)
-	return version, err
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.MerchantID,
+		&i.ShopID,
+		&i.Type,
+		&i.Status,
+		&i.TableID,
+		&i.RoomID,
+		&i.PlaceName,
+		&i.Guests,
+		&i.PickupNumber,
+		&i.Note,
+		&i.VatRatePercent,
+		&i.PricesIncludeVat,
+		&i.ServiceChargePercent,
+		&i.Subtotal,
+		&i.Discount,
+		&i.ServiceCharge,
+		&i.Vat,
+		&i.Total,
+		&i.Paid,
+		&i.Version,
+		&i.OpenedBy,
+		&i.OpenedAt,
+		&i.UpdatedAt,
+		&i.ClosedAt,
+		&i.CancelReason,
+		&i.DiscountKind,
+		&i.DiscountValue,
+		&i.DiscountReason,
+		&i.SplitOf,
+		&i.SharesTable,
+	)
+	return i, err
 }
 
 const countLiveChecks = `-- name: CountLiveChecks :one

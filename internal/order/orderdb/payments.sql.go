@@ -42,7 +42,7 @@ func (q *Queries) InsertOrderPayment(ctx context.Context, arg InsertOrderPayment
 }
 
 const listOrderPayments = `-- name: ListOrderPayments :many
-SELECT id, merchant_id, order_id, method, amount, status, created_at FROM order_payments WHERE merchant_id = $1 AND order_id = $2
+SELECT id, merchant_id, order_id, method, amount, status, created_at, refunded FROM order_payments WHERE merchant_id = $1 AND order_id = $2
 ORDER BY created_at, id
 `
 
@@ -68,6 +68,7 @@ func (q *Queries) ListOrderPayments(ctx context.Context, arg ListOrderPaymentsPa
 			&i.Amount,
 			&i.Status,
 			&i.CreatedAt,
+			&i.Refunded,
 		); err != nil {
 			return nil, err
 		}
@@ -97,4 +98,32 @@ type MoveShopOrderPaymentsParams struct {
 func (q *Queries) MoveShopOrderPayments(ctx context.Context, arg MoveShopOrderPaymentsParams) error {
 	_, err := q.db.ExecContext(ctx, moveShopOrderPayments, arg.ToMerchantID, arg.FromMerchantID, arg.ShopID)
 	return err
+}
+
+const refundOrderPayment = `-- name: RefundOrderPayment :execrows
+UPDATE order_payments SET refunded = refunded + $1,
+    status = CASE WHEN refunded + $1 = amount THEN 'refunded' ELSE status END
+WHERE merchant_id = $2 AND order_id = $3 AND id = $4
+  AND refunded + $1 <= amount
+`
+
+type RefundOrderPaymentParams struct {
+	Amount     int64
+	MerchantID string
+	OrderID    string
+	ID         string
+}
+
+// RefundOrderPayment gives back part of an applied payment, never more than is left of it.
+func (q *Queries) RefundOrderPayment(ctx context.Context, arg RefundOrderPaymentParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, refundOrderPayment,
+		arg.Amount,
+		arg.MerchantID,
+		arg.OrderID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }

@@ -13,10 +13,10 @@ VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(shop_id), sqlc.arg(type), 
 SELECT * FROM orders WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id);
 
 -- name: BumpOrder :one
--- BumpOrder starts a change: it increases the version (taking the row lock on PostgreSQL) and returns it.
+-- BumpOrder starts a change: it increases the version (taking the row lock on PostgreSQL) and returns the row.
 UPDATE orders SET version = version + 1, updated_at = sqlc.arg(now)
 WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id)
-RETURNING version;
+RETURNING *;
 
 -- name: SaveOrder :exec
 UPDATE orders

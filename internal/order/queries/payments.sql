@@ -13,3 +13,10 @@ ORDER BY created_at, id;
 UPDATE order_payments SET merchant_id = sqlc.arg(to_merchant_id)
 WHERE order_payments.merchant_id = sqlc.arg(from_merchant_id)
   AND order_id IN (SELECT o.id FROM orders o WHERE o.shop_id = sqlc.arg(shop_id));
+
+-- name: RefundOrderPayment :execrows
+-- RefundOrderPayment gives back part of an applied payment, never more than is left of it.
+UPDATE order_payments SET refunded = refunded + sqlc.arg(amount),
+    status = CASE WHEN refunded + sqlc.arg(amount) = amount THEN 'refunded' ELSE status END
+WHERE merchant_id = sqlc.arg(merchant_id) AND order_id = sqlc.arg(order_id) AND id = sqlc.arg(id)
+  AND refunded + sqlc.arg(amount) <= amount;

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/goodgo/goodgo/internal/platform/apperr"
@@ -39,7 +40,7 @@ func Add(ctx context.Context, tx *sql.Tx, evs ...Event) error {
 // AddAt is Add with now, the time of the business transaction (from the service's clock.Clock), as the
 // OccurredAt of the events that have none.
 func AddAt(ctx context.Context, tx *sql.Tx, now time.Time, evs ...Event) error {
-	q := eventsdb.New(tx)
+	rows := make([]eventsdb.InsertOutboxEventParams, 0, len(evs))
 	for _, ev := range evs {
 		if ev.ID == "" {
 			ev.ID = db.NewID()
@@ -57,7 +58,7 @@ func AddAt(ctx context.Context, tx *sql.Tx, now time.Time, evs ...Event) error {
 		if data == "" {
 			data = "null"
 		}
-		err := q.InsertOutboxEvent(ctx, eventsdb.InsertOutboxEventParams{
+		rows = append(rows, eventsdb.InsertOutboxEventParams{
 			ID:         ev.ID,
 			MerchantID: string(ev.MerchantID),
 			ShopID:     ev.ShopID,
@@ -66,9 +67,30 @@ func AddAt(ctx context.Context, tx *sql.Tx, now time.Time, evs ...Event) error {
 			OccurredAt: ev.OccurredAt.UTC().Truncate(time.Microsecond), // PostgreSQL's precision
 			Data:       data,
 		})
-		if err != nil {
-			return db.MapError(fmt.Errorf("add event %s %s to outbox: %w", ev.Type, ev.ID, err))
+	}
+	switch len(rows) {
+	case 0:
+		return nil
+	case 1:
+		if err := eventsdb.New(tx).InsertOutboxEvent(ctx, rows[0]); err != nil {
+			return db.MapError(fmt.Errorf("add event %s %s to outbox: %w", rows[0].Type, rows[0].ID, err))
 		}
+		return nil
+	}
+	// Several events go in one statement (one round trip); rows take their sequence numbers in this order.
+	var b strings.Builder
+	b.WriteString("INSERT INTO outbox (id, merchant_id, shop_id, type, subject, occurred_at, data) VALUES ")
+	args := make([]any, 0, 7*len(rows))
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := 7 * i
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+		args = append(args, r.ID, r.MerchantID, r.ShopID, r.Type, r.Subject, r.OccurredAt, r.Data)
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return db.MapError(fmt.Errorf("add %d events (%s first) to outbox: %w", len(rows), rows[0].Type, err))
 	}
 	return nil
 }
