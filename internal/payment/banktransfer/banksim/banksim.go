@@ -1,0 +1,306 @@
+// Package banksim is a bank-statement webhook service (SePay style) that runs in-process, for tests, demos
+// and local development: Transfer books money into the simulated shop account and POSTs the webhook to
+// Config.WebhookURL with "Authorization: Apikey <key>" and, when a signature key is set, X-Signature
+// computed with package banktransfer's own Sign. A delivery is retried while the answer is not 2xx, up to
+// Config.MaxAttempts times Config.RetryInterval apart; Close stops every retry loop.
+//
+// As an http.Handler (mount it under any prefix with http.StripPrefix) it serves a small page to send a
+// transfer by hand: GET {prefix}/ and POST {prefix}/transfers.
+package banksim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goodgo/goodgo/internal/payment/banktransfer"
+	"github.com/goodgo/goodgo/internal/platform/clock"
+	"github.com/goodgo/goodgo/internal/platform/money"
+)
+
+// Defaults of the retry loop (SePay's own policy is not researched: these are ours).
+const (
+	DefaultRetryInterval = time.Minute
+	DefaultMaxAttempts   = 5
+)
+
+// Config sets up the simulated account and its webhook.
+type Config struct {
+	// WebhookURL receives the POSTs.
+	WebhookURL string
+	// APIKey goes out as "Authorization: Apikey <APIKey>"; SignatureKey, when set, signs X-Signature.
+	APIKey       string
+	SignatureKey string
+	// Bank (the "gateway") and AccountNumber name the shop's account; defaults Vietcombank, 0071000123456.
+	Bank          string
+	AccountNumber string
+	// RetryInterval separates attempts; 0 means DefaultRetryInterval.
+	RetryInterval time.Duration
+	// MaxAttempts bounds the attempts of one webhook; 0 means DefaultMaxAttempts.
+	MaxAttempts int
+	// After waits between attempts; nil means time.After. Tests inject a channel they control.
+	After func(time.Duration) <-chan time.Time
+	// Clock stamps transactionDate; nil means the system clock.
+	Clock clock.Clock
+	// HTTPClient sends the webhooks; nil means a client with a 30-second timeout.
+	HTTPClient *http.Client
+}
+
+// Attempt is one webhook delivery attempt.
+type Attempt struct {
+	N  int
+	At time.Time
+	// Status is the HTTP status of the answer, 0 when none came; 2xx ends the retries.
+	Status int
+	Err    string
+}
+
+// Errors of the programmatic API.
+var (
+	ErrClosed         = errors.New("banksim: closed")
+	ErrUnknownID      = errors.New("banksim: unknown transfer")
+	ErrInvalidAmount  = errors.New("banksim: amount must be above 0")
+	ErrNoWebhookURL   = errors.New("banksim: no webhook URL configured")
+	ErrContentTooLong = errors.New("banksim: content over 255 characters")
+)
+
+// Sim is the simulated service; it is an http.Handler.
+type Sim struct {
+	cfg   Config
+	after func(time.Duration) <-chan time.Time
+	clock clock.Clock
+	http  *http.Client
+	mux   *http.ServeMux
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu         sync.Mutex
+	closed     bool
+	nextID     int64
+	balance    money.VND
+	deliveries map[string]*delivery
+}
+
+type delivery struct {
+	body     banktransfer.SePayBody
+	attempts []Attempt
+	done     chan struct{}
+}
+
+// New returns a simulator for cfg.
+func New(cfg Config) *Sim {
+	s := &Sim{cfg: cfg, after: cfg.After, clock: cfg.Clock, http: cfg.HTTPClient, nextID: 92700,
+		deliveries: map[string]*delivery{}}
+	if s.cfg.Bank == "" {
+		s.cfg.Bank = "Vietcombank"
+	}
+	if s.cfg.AccountNumber == "" {
+		s.cfg.AccountNumber = "0071000123456"
+	}
+	if s.cfg.RetryInterval <= 0 {
+		s.cfg.RetryInterval = DefaultRetryInterval
+	}
+	if s.cfg.MaxAttempts <= 0 {
+		s.cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if s.after == nil {
+		s.after = time.After
+	}
+	if s.clock == nil {
+		s.clock = clock.System{}
+	}
+	if s.http == nil {
+		s.http = &http.Client{Timeout: 30 * time.Second}
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /{$}", s.page)
+	s.mux.HandleFunc("POST /transfers", s.form)
+	return s
+}
+
+// ServeHTTP serves the hand-transfer page (paths relative to where it is mounted).
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close stops every retry loop, aborts deliveries in flight and waits for them.
+func (s *Sim) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+}
+
+// Transfer books an incoming transfer of amount with the payer's note content and starts its webhook. It
+// returns the webhook body (its ID is the dedupe key). Errors: ErrInvalidAmount, ErrClosed, ErrNoWebhookURL.
+func (s *Sim) Transfer(amount money.VND, content string) (banktransfer.SePayBody, error) {
+	return s.book("in", amount, content)
+}
+
+// Debit books an outgoing transfer (transferType "out"), which the payment module must ignore.
+func (s *Sim) Debit(amount money.VND, content string) (banktransfer.SePayBody, error) {
+	return s.book("out", amount, content)
+}
+
+func (s *Sim) book(direction string, amount money.VND, content string) (banktransfer.SePayBody, error) {
+	if amount <= 0 {
+		return banktransfer.SePayBody{}, ErrInvalidAmount
+	}
+	if len(content) > 255 {
+		return banktransfer.SePayBody{}, ErrContentTooLong
+	}
+	if s.cfg.WebhookURL == "" {
+		return banktransfer.SePayBody{}, ErrNoWebhookURL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return banktransfer.SePayBody{}, ErrClosed
+	}
+	s.nextID++
+	if direction == "in" {
+		s.balance += amount
+	} else {
+		s.balance -= amount
+	}
+	now := s.clock.Now().In(clock.VietnamZone)
+	id := strconv.FormatInt(s.nextID, 10)
+	b := banktransfer.SePayBody{ID: json.Number(id), Gateway: s.cfg.Bank,
+		TransactionDate: now.Format(banktransfer.SePayDateLayout), AccountNumber: s.cfg.AccountNumber, Content: content,
+		TransferType: direction, TransferAmount: json.Number(strconv.FormatInt(int64(amount), 10)),
+		Accumulated: json.Number(strconv.FormatInt(int64(s.balance), 10)), ReferenceCode: "FT" + now.Format("060102") + id,
+		Description: "BankAPINotify " + content}
+	raw, _ := json.Marshal(b)
+	d := &delivery{body: b, done: make(chan struct{})}
+	s.deliveries[id] = d
+	s.wg.Add(1)
+	go s.deliver(d, raw)
+	return b, nil
+}
+
+// Attempts returns the delivery attempts made so far for the transfer id.
+func (s *Sim) Attempts(id string) []Attempt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d, ok := s.deliveries[id]; ok {
+		return append([]Attempt(nil), d.attempts...)
+	}
+	return nil
+}
+
+// Wait blocks until the webhook of transfer id is settled (2xx, out of attempts, or stopped by Close) or
+// ctx ends, and returns its attempts.
+func (s *Sim) Wait(ctx context.Context, id string) ([]Attempt, error) {
+	s.mu.Lock()
+	d, ok := s.deliveries[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil, ErrUnknownID
+	}
+	select {
+	case <-d.done:
+		return s.Attempts(id), nil
+	case <-ctx.Done():
+		return s.Attempts(id), ctx.Err()
+	}
+}
+
+func (s *Sim) deliver(d *delivery, raw []byte) {
+	defer s.wg.Done()
+	defer close(d.done)
+	for n := 1; n <= s.cfg.MaxAttempts; n++ {
+		if n > 1 {
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-s.after(s.cfg.RetryInterval):
+			}
+		}
+		a := Attempt{N: n, At: s.clock.Now()}
+		a.Status, a.Err = s.post(raw)
+		s.mu.Lock()
+		d.attempts = append(d.attempts, a)
+		s.mu.Unlock()
+		if a.Status/100 == 2 || s.ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+func (s *Sim) post(raw []byte) (int, string) {
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(raw))
+	if err != nil {
+		return 0, err.Error()
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Apikey "+s.cfg.APIKey)
+	if s.cfg.SignatureKey != "" {
+		req.Header.Set(banktransfer.SignatureHeader, banktransfer.Sign(s.cfg.SignatureKey, raw))
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return resp.StatusCode, "HTTP " + strconv.Itoa(resp.StatusCode)
+	}
+	return resp.StatusCode, ""
+}
+
+// ---- hand-transfer page ----
+
+func (s *Sim) page(w http.ResponseWriter, _ *http.Request) {
+	render(w, http.StatusOK, "")
+}
+
+func (s *Sim) form(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		render(w, http.StatusBadRequest, "Biểu mẫu không đọc được.")
+		return
+	}
+	amount, err := strconv.ParseInt(strings.TrimSpace(r.PostForm.Get("amount")), 10, 64)
+	if err != nil {
+		render(w, http.StatusBadRequest, "Số tiền phải là số nguyên đồng.")
+		return
+	}
+	b, err := s.Transfer(money.VND(amount), r.PostForm.Get("content"))
+	if err != nil {
+		render(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	render(w, http.StatusOK, "Đã gửi giao dịch "+string(b.ID)+".")
+}
+
+func render(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_ = pageTmpl.Execute(w, msg)
+}
+
+var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Ngân hàng (giả lập)</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:28rem}label{display:block;margin:.6rem 0}
+input{font-size:1rem;padding:.4rem;width:100%}button{font-size:1rem;padding:.6rem 1.2rem}</style></head>
+<body><h1>Chuyển khoản giả lập</h1>{{if .}}<p role="status">{{.}}</p>{{end}}
+<form method="post" action="transfers">
+<label>Số tiền (đồng) <input name="amount" inputmode="numeric" required></label>
+<label>Nội dung chuyển khoản <input name="content" maxlength="255"></label>
+<button>Chuyển</button></form></body></html>`))
