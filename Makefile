@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X github.com/goodgo/goodgo/internal/app.Version=$(VERSION)
 HAVE_NPM := $(shell command -v npm 2>/dev/null)
 FUZZTIME ?= 5s
 
-.PHONY: run build web test test-go test-web fuzz fuzz-long bench sqlc lint clean
+.PHONY: run build web test test-go test-web test-e2e fuzz fuzz-long bench sqlc lint clean
 
 ## run: build the web app (when Node is installed) and start GoodGo with demo data on http://localhost:8080
 run: web
@@ -21,22 +21,33 @@ build: web
 ## web: build the Svelte app into web/dist (skipped without npm; the binary then serves a placeholder page)
 web:
 ifdef HAVE_NPM
-	cd web && npm ci --no-audit --no-fund && npm run build
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund && npm run build
 else
 	@echo "npm not found: skipping the web app (the server shows a placeholder page)"
 endif
 
-## test: everything CI checks — formatting, vet, Go tests, web type check and build, short fuzz runs
-test: lint test-go test-web fuzz
+## test: everything CI checks — formatting, vet, Go tests, web checks and build, browser tests, short fuzz runs
+test: lint test-go test-web test-e2e fuzz
 
 test-go:
 	$(GO) test -race -count=1 ./...
 
+## test-web: type check, unit tests, production build and the bundle budgets (prints gzip sizes per screen)
 test-web:
 ifdef HAVE_NPM
-	cd web && npm ci --no-audit --no-fund && npm run check && npm test && npm run build
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund && npm run check && npm test && npm run build && npm run size
 else
 	@echo "npm not found: skipping the web checks"
+endif
+
+## test-e2e: Playwright drives Debian's Chromium against the real server (built after test-web, so dist is embedded)
+CHROMIUM_PATH ?= /usr/bin/chromium
+test-e2e: test-web
+ifdef HAVE_NPM
+	@test -x "$(CHROMIUM_PATH)" || { echo "Chromium not found at $(CHROMIUM_PATH): apt-get install chromium"; exit 1; }
+	cd web && CHROMIUM_PATH=$(CHROMIUM_PATH) GO=$(GO) npx playwright test
+else
+	@echo "npm not found: skipping the browser tests"
 endif
 
 ## fuzz: run every fuzz target for FUZZTIME (5s by default; `make fuzz-long` runs 2 minutes each)

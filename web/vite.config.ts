@@ -33,6 +33,8 @@ export default defineConfig({
     assetsDir: 'assets',
     emptyOutDir: true,
     sourcemap: false,
+    // dist/.vite/manifest.json: the chunk graph scripts/bundle-sizes.mjs measures per screen.
+    manifest: true,
   },
   server: {
     proxy: Object.fromEntries(
@@ -43,6 +45,7 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts'],
+    exclude: ['tests/**', 'node_modules/**'],
     environment: 'node',
   },
 });

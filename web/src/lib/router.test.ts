@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchRoute, routeTitle, type Route } from './router';
+import { kdsStation, matchRoute, posView, routeTitle, type Route } from './router';
 
 describe('matchRoute', () => {
   const cases: { path: string; want: Route }[] = [
@@ -44,4 +44,26 @@ describe('routeTitle', () => {
       expect(routeTitle(matchRoute(c.path))).toBe(c.want);
     });
   }
+});
+
+describe('posView', () => {
+  it.each([
+    ['/', { name: 'floor' }],
+    ['/orders/abc', { name: 'order', orderId: 'abc' }],
+    ['/karaoke', { name: 'karaoke' }],
+    ['/terminal', { name: 'terminal' }],
+    ['/orders', { name: 'unknown' }],
+    ['/orders/a/b', { name: 'unknown' }],
+    ['/orders/%E0%A4%A', { name: 'unknown' }],
+  ])('reads %s', (rest, want) => {
+    expect(posView(rest)).toEqual(want);
+  });
+});
+
+describe('kdsStation', () => {
+  it('reads the station and nothing else', () => {
+    expect(kdsStation('/')).toBeUndefined();
+    expect(kdsStation('/bar')).toBe('bar');
+    expect(kdsStation('/bar/x')).toBeUndefined();
+  });
 });

@@ -74,3 +74,30 @@ export function routeTitle(route: Route): MessageKey {
     }
   }
 }
+
+/** A screen of the POS section, from the path after /pos. */
+export type PosView =
+  | { readonly name: 'floor' }
+  | { readonly name: 'order'; readonly orderId: string }
+  | { readonly name: 'karaoke' }
+  | { readonly name: 'terminal' }
+  | { readonly name: 'unknown' };
+
+/** Returns the POS screen for the section's sub-path (e.g. "/orders/{id}"). */
+export function posView(rest: string): PosView {
+  const parts = rest.split('/').filter((p) => p !== '');
+  if (parts.length === 0) return { name: 'floor' };
+  const [head, id] = parts;
+  if (head === 'orders' && id && parts.length === 2) {
+    const orderId = decodeSegment(id);
+    return orderId ? { name: 'order', orderId } : { name: 'unknown' };
+  }
+  if (parts.length === 1 && (head === 'karaoke' || head === 'terminal')) return { name: head };
+  return { name: 'unknown' };
+}
+
+/** Returns the kitchen station of a /kds sub-path ("/bar" → "bar"), undefined for the station picker. */
+export function kdsStation(rest: string): string | undefined {
+  const parts = rest.split('/').filter((p) => p !== '');
+  return parts.length === 1 ? decodeSegment(parts[0]!) : undefined;
+}

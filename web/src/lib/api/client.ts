@@ -81,8 +81,11 @@ export interface RequestOptions {
 export interface ApiClientOptions {
   /** Origin (and optional path prefix) of the server; empty means this page's origin. */
   readonly baseUrl?: string;
-  /** Returns the current access token, or undefined when signed out. */
-  readonly accessToken?: () => string | undefined;
+  /**
+   * Returns the current access token, or undefined when signed out; it may be
+   * async so that a session can refresh an expiring token first.
+   */
+  readonly accessToken?: () => string | undefined | Promise<string | undefined>;
   /** The fetch to use; the browser's by default (tests pass their own). */
   readonly fetch?: typeof fetch;
   /** Makes idempotency keys; newIdempotencyKey by default. */
@@ -92,7 +95,7 @@ export interface ApiClientOptions {
 /** Calls the GoodGo API. Paths are absolute, e.g. "/api/v1/me" or "/health/ready". */
 export class ApiClient {
   readonly #baseUrl: string;
-  readonly #accessToken: () => string | undefined;
+  readonly #accessToken: () => string | undefined | Promise<string | undefined>;
   readonly #fetch: typeof fetch;
   readonly #newKey: () => string;
 
@@ -121,7 +124,7 @@ export class ApiClient {
   async send(method: Method, path: string, options: RequestOptions = {}): Promise<Response> {
     const headers = new Headers(options.headers);
     headers.set('Accept', 'application/json, application/problem+json;q=0.9, */*;q=0.1');
-    const token = this.#accessToken();
+    const token = await this.#accessToken();
     if (token) headers.set('Authorization', `Bearer ${token}`);
     if (method !== 'GET') headers.set('Idempotency-Key', options.idempotencyKey ?? this.#newKey());
 

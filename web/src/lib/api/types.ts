@@ -1,0 +1,38 @@
+// Names for the API shapes the screens use, taken from the generated OpenAPI
+// types (schema.d.ts, `npm run gen:api`), so a changed API shows up as a type error.
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type Order = Schemas['Order'];
+export type OrderLine = Schemas['Line'];
+export type Totals = Schemas['Totals'];
+export type TimeCharge = Schemas['TimeCharge'];
+export type TimeStint = Schemas['TimeStint'];
+export type CashResult = Schemas['CashResult'];
+export type SubmitResult = Schemas['SubmitOutputBody'];
+export type SplitResult = Schemas['SplitOutputBody'];
+export type SplitEqually = Schemas['SplitEquallyOutputBody'];
+export type Floor = Schemas['Floor'];
+export type Area = Schemas['AreaWithTables'];
+export type Table = Schemas['Table'];
+export type Room = Schemas['Room'];
+export type Booking = Schemas['Booking'];
+export type Menu = Schemas['Menu'];
+export type MenuCategory = Schemas['MenuCategory'];
+export type MenuProduct = Schemas['MenuProduct'];
+export type ModifierGroup = Schemas['MenuModifierGroup'];
+export type Ticket = Schemas['Ticket'];
+export type Shop = Schemas['Shop'];
+export type Me = Schemas['MeOutputBody'];
+export type StaffMember = Schemas['StaffMember'];
+export type NewDevice = Schemas['NewDevice'];
+export type LoginResult = Schemas['LoginOutputBody'];
+export type QROrderView = Schemas['QROrderView'];
+export type PrintResult = Schemas['PrintOutputBody'];
+
+/** A list answer of the API: `{items, next_cursor?}`. */
+export interface Page<T> {
+  readonly items: readonly T[] | null;
+  readonly next_cursor?: string;
+}

@@ -1,0 +1,115 @@
+// Test helpers: the demo logins the server wrote to its data directory, sign-in
+// through the API for tests whose subject is not the sign-in screen, and
+// screenshots at the three sizes the app is checked at.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
+
+export interface DemoStaff {
+  readonly role: string;
+  readonly name: string;
+  readonly id: string;
+  readonly pin: string;
+}
+export interface DemoShop {
+  readonly name: string;
+  readonly id: string;
+  readonly staff: DemoStaff[];
+}
+export interface Demo {
+  readonly email: string;
+  readonly password: string;
+  readonly shops: DemoShop[];
+}
+
+/** Reads <data>/demo-logins.txt of the server under test. */
+export function demo(): Demo {
+  const text = readFileSync(join(process.env['GOODGO_E2E_DATA'] ?? '', 'demo-logins.txt'), 'utf8');
+  const owner = /owner: (\S+) \/ (\S+)/.exec(text);
+  if (!owner) throw new Error('demo-logins.txt has no owner line');
+  const shops: DemoShop[] = [];
+  for (const line of text.split('\n')) {
+    const shop = /^\s+shop "(.+)": (\S+)$/.exec(line);
+    if (shop) {
+      shops.push({ name: shop[1]!, id: shop[2]!, staff: [] });
+      continue;
+    }
+    const st = /^\s+(\w+)\s+(.+?)\s+staff_id (\S+)\s+PIN (\d+)$/.exec(line);
+    if (st) shops.at(-1)?.staff.push({ role: st[1]!, name: st[2]!, id: st[3]!, pin: st[4]! });
+  }
+  return { email: owner[1]!, password: owner[2]!, shops };
+}
+
+/** The demo café (tables) and karaoke (rooms). */
+export function cafe(): DemoShop {
+  return demo().shops.find((s) => s.name.startsWith('Cà Phê'))!;
+}
+export function karaoke(): DemoShop {
+  return demo().shops.find((s) => s.name.startsWith('Karaoke'))!;
+}
+
+/** An owner access token for setting up through the API. */
+export async function ownerToken(request: APIRequestContext): Promise<string> {
+  const d = demo();
+  const res = await request.post('/api/v1/auth/login', { data: { email: d.email, password: d.password } });
+  expect(res.ok()).toBeTruthy();
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/**
+ * Signs a browser context in as the demo owner working in shop, the way the
+ * app keeps a session (localStorage), so a test can start on any screen.
+ */
+export async function signInOwner(context: BrowserContext, request: APIRequestContext, shopId: string): Promise<void> {
+  const d = demo();
+  const res = await request.post('/api/v1/auth/login', { data: { email: d.email, password: d.password } });
+  expect(res.ok()).toBeTruthy();
+  const t = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
+  const session = JSON.stringify({
+    access_token: t.access_token,
+    refresh_token: t.refresh_token,
+    expires_at: Date.now() + t.expires_in * 1000,
+    shop_id: shopId,
+  });
+  await context.addInitScript((s) => {
+    if (!window.localStorage.getItem('goodgo.session')) window.localStorage.setItem('goodgo.session', s);
+  }, session);
+}
+
+/** Calls the API as the owner. */
+export async function api<T>(request: APIRequestContext, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await request.fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Idempotency-Key': crypto.randomUUID() },
+    ...(body === undefined ? {} : { data: body }),
+  });
+  if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** The viewports every screen is checked at. */
+export const viewports = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'tablet', width: 800, height: 1280 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
+/** Saves screenshots of page at the three sizes under test-results/screens/. */
+export async function screens(page: Page, name: string): Promise<void> {
+  const original = page.viewportSize();
+  for (const v of viewports) {
+    await page.setViewportSize({ width: v.width, height: v.height });
+    await page.screenshot({ path: `test-results/screens/${name}-${v.width}x${v.height}.png`, animations: 'disabled' });
+  }
+  if (original) await page.setViewportSize(original);
+}
+
+/** Text of an amount as the app prints it ("185.000 ₫"). */
+export function vnd(amount: number): string {
+  return `${String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, '.')}\u00a0₫`;
+}
+
+/** An amount as it appears in accessible names (whitespace normalised): "185.000 ₫". */
+export function vndName(amount: number): string {
+  return vnd(amount).replace('\u00a0', ' ');
+}
