@@ -282,6 +282,18 @@ func TestQRSelfOrderThroughTheServer(t *testing.T) {
 	if len(orders) != 1 || orders[0].(map[string]any)["table_id"] != table["id"] {
 		t.Fatalf("staff see %v", orders)
 	}
+	info := w.must(t, "GET", "/api/v1/public/tables/"+token, "", nil, 200)
+	if info["shop_id"] != shopID || info["shop_name"] != "Cà phê QR" || info["place_name"] != "S1" || info["kind"] != "table" ||
+		info["needs_confirmation"] != true || info["shared_table"] != false {
+		t.Fatalf("QR table: %v", info)
+	}
+	status := w.must(t, "GET", "/api/v1/public/tables/"+token+"/order", "", nil, 200)
+	if status["order_id"] != placed["order_id"] || status["status"] != "open" || status["amount_due"].(float64) != 64000 {
+		t.Fatalf("QR order status: %v", status)
+	}
+	w.must(t, "POST", "/api/v1/public/tables/"+token+"/call-staff", "", map[string]any{"reason": "bill"}, 202)
+	w.must(t, "POST", "/api/v1/public/tables/"+token+"/call-staff", "", map[string]any{"reason": "dance"}, 422)
+	w.must(t, "GET", "/api/v1/public/tables/not-a-real-token-000", "", nil, 404)
 	w.must(t, "PATCH", sp, owner, map[string]any{"qr_orders_need_confirmation": false}, 200)
 	again := w.must(t, "POST", "/api/v1/public/tables/"+token+"/orders", "", map[string]any{"lines": []map[string]any{
 		{"product_id": coffee, "quantity": 1}}}, 201)

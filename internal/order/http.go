@@ -288,7 +288,46 @@ func (s *Service) qrRoutes(api huma.API) {
 		v, err := s.PlaceQROrder(ctx, in.Token, in.Body.OrderID, lines)
 		return &qrOrderOutput{Body: v}, err
 	})
+	info := huma.Operation{OperationID: "get-qr-table", Method: http.MethodGet, Path: "/api/v1/public/tables/{qr_token}",
+		Summary: "What a table's QR code opens: the shop, the table or room, and how its orders go", Tags: []string{"Public"}}
+	rbac.Public(&info, "a customer's phone reads the QR code it scanned")
+	huma.Register(api, info, func(ctx context.Context, in *qrTokenInput) (*qrTableOutput, error) {
+		t, err := s.QRTableOf(ctx, in.Token)
+		return &qrTableOutput{Body: t}, err
+	})
+	view := huma.Operation{OperationID: "get-qr-order", Method: http.MethodGet, Path: "/api/v1/public/tables/{qr_token}/order",
+		Summary: "The order at the QR code's table as the customer sees it (poll it for status)", Tags: []string{"Public"}}
+	rbac.Public(&view, "customers follow their order from the table's QR code without an account")
+	huma.Register(api, view, func(ctx context.Context, in *qrOrderQuery) (*qrOrderOutput, error) {
+		v, err := s.QROrderAt(ctx, in.Token, in.OrderID)
+		return &qrOrderOutput{Body: v}, err
+	})
+	call := huma.Operation{OperationID: "call-staff", Method: http.MethodPost, Path: "/api/v1/public/tables/{qr_token}/call-staff",
+		Summary: "The customer calls staff to the table (gọi nhân viên); the shop's screens get table.staff_called", Tags: []string{"Public"},
+		DefaultStatus: http.StatusAccepted}
+	rbac.Public(&call, "customers call staff from the table's QR code without an account")
+	huma.Register(api, call, func(ctx context.Context, in *callStaffInput) (*struct{}, error) {
+		return nil, s.CallStaff(ctx, in.Token, in.Body.Reason)
+	})
 }
+
+type qrTokenInput struct {
+	Token string `path:"qr_token" minLength:"8" maxLength:"64"`
+}
+
+type qrOrderQuery struct {
+	Token   string `path:"qr_token" minLength:"8" maxLength:"64"`
+	OrderID string `query:"order_id" maxLength:"64" doc:"At a shared table, the party's own order."`
+}
+
+type callStaffInput struct {
+	Token string `path:"qr_token" minLength:"8" maxLength:"64"`
+	Body  struct {
+		Reason string `json:"reason" enum:"call,bill,water" default:"call" doc:"call: come to the table; bill: bring the bill; water: bring water."`
+	}
+}
+
+type qrTableOutput struct{ Body QRTable }
 
 type qrLineBody struct {
 	ProductID         string   `json:"product_id" minLength:"1" maxLength:"64"`

@@ -37,7 +37,10 @@ const EventQROrderPlaced = "qr_order.placed"
 // QROrderView is what the customer sees of the table's order.
 type QROrderView struct {
 	OrderID           string       `json:"order_id"`
+	ShopID            string       `json:"shop_id"`
 	PlaceName         string       `json:"place_name"`
+	Status            Status       `json:"status" enum:"open,ordering,served,billing,paid,closed,cancelled"`
+	AmountDue         money.VND    `json:"amount_due"`
 	NeedsConfirmation bool         `json:"needs_confirmation" doc:"The new lines wait for staff to send them to the kitchen."`
 	Lines             []QRLineView `json:"lines"`
 	Total             money.VND    `json:"total"`
@@ -88,12 +91,129 @@ func (s *Service) PlaceQROrder(ctx context.Context, token, orderID string, lines
 		return QROrderView{}, err
 	}
 	s.nudge()
-	view := QROrderView{OrderID: o.ID, PlaceName: o.PlaceName, NeedsConfirmation: place.NeedsConfirmation, Total: o.Totals.Total,
-		Lines: []QRLineView{}}
+	return qrView(o, place), nil
+}
+
+// qrView is what the customer sees of order o.
+func qrView(o Order, place QRPlace) QROrderView {
+	view := QROrderView{OrderID: o.ID, ShopID: o.ShopID, PlaceName: o.PlaceName, Status: o.Status,
+		NeedsConfirmation: place.NeedsConfirmation, Total: o.Totals.Total, AmountDue: o.Totals.AmountDue, Lines: []QRLineView{}}
 	for _, l := range o.Lines {
 		view.Lines = append(view.Lines, QRLineView{Name: l.Name, Quantity: l.Quantity, Status: l.Status, Amount: l.Amount})
 	}
-	return view, nil
+	return view
+}
+
+// QRTable is what a customer's phone learns from a table's (or room's) QR code before ordering.
+type QRTable struct {
+	ShopID            string `json:"shop_id"`
+	ShopName          string `json:"shop_name"`
+	PlaceName         string `json:"place_name"`
+	Kind              string `json:"kind" enum:"table,room"`
+	NeedsConfirmation bool   `json:"needs_confirmation" doc:"Orders from this code wait for staff to send them to the kitchen."`
+	SharedTable       bool   `json:"shared_table" doc:"Each party at this table keeps its own order (send order_id with later rounds)."`
+}
+
+// QRTableOf resolves a QR token to its shop and place, for the customer's menu page.
+func (s *Service) QRTableOf(ctx context.Context, token string) (QRTable, error) {
+	if s.qr == nil {
+		return QRTable{}, apperr.E(apperr.NotFound, "QR ordering is not available here")
+	}
+	place, err := s.qr.ResolveQR(ctx, token)
+	if err != nil {
+		return QRTable{}, err
+	}
+	where, err := s.shops.Place(ctx, nil, place.MerchantID, place.ShopID, place.TableID, place.RoomID)
+	if err != nil {
+		return QRTable{}, err
+	}
+	shop, err := s.shops.Receipt(ctx, place.MerchantID, place.ShopID)
+	if err != nil {
+		return QRTable{}, err
+	}
+	kind := "table"
+	if place.RoomID != "" {
+		kind = "room"
+	}
+	return QRTable{ShopID: place.ShopID, ShopName: shop.Name, PlaceName: where.Name, Kind: kind,
+		NeedsConfirmation: place.NeedsConfirmation, SharedTable: place.SharedTable && place.TableID != ""}, nil
+}
+
+// QROrderAt returns the customer's view of the live order at the QR code's table or room (at a shared table,
+// the party's own order orderID). NotFound when there is none (nothing ordered yet, or it was closed).
+func (s *Service) QROrderAt(ctx context.Context, token, orderID string) (QROrderView, error) {
+	if s.qr == nil {
+		return QROrderView{}, apperr.E(apperr.NotFound, "QR ordering is not available here")
+	}
+	place, err := s.qr.ResolveQR(ctx, token)
+	if err != nil {
+		return QROrderView{}, err
+	}
+	m := place.MerchantID
+	var o Order
+	err = s.db.ReadTx(ctx, m, func(tx *sql.Tx) error {
+		q := orderdb.New(tx)
+		id := orderID
+		if !place.SharedTable || place.TableID == "" || id == "" {
+			if place.SharedTable && place.TableID != "" {
+				return apperr.E(apperr.NotFound, "at a shared table, ask with your order_id")
+			}
+			found, err := q.GetLiveOrderAt(ctx, orderdb.GetLiveOrderAtParams{MerchantID: string(m), ShopID: place.ShopID,
+				TableID: place.TableID, RoomID: place.RoomID})
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.E(apperr.NotFound, "no order at this table yet")
+			} else if err != nil {
+				return err
+			}
+			id = found
+		}
+		var err error
+		if o, err = load(ctx, q, m, id); err != nil {
+			return err
+		}
+		if o.ShopID != place.ShopID || o.TableID != place.TableID || o.RoomID != place.RoomID {
+			return apperr.E(apperr.NotFound, "no such order at this table")
+		}
+		return s.fill(ctx, tx, m, &o, s.now())
+	})
+	if err != nil {
+		return QROrderView{}, err
+	}
+	return qrView(o, place), nil
+}
+
+// EventStaffCalled asks the shop's staff to come to a table or room (the customer's "gọi nhân viên").
+const EventStaffCalled = "table.staff_called"
+
+// CallStaff tells the shop's screens that the customer at the QR code's table or room asks for staff (reason:
+// call, bill or water). It changes no order.
+func (s *Service) CallStaff(ctx context.Context, token, reason string) error {
+	if s.qr == nil {
+		return apperr.E(apperr.NotFound, "QR ordering is not available here")
+	}
+	place, err := s.qr.ResolveQR(ctx, token)
+	if err != nil {
+		return err
+	}
+	where, err := s.shops.Place(ctx, nil, place.MerchantID, place.ShopID, place.TableID, place.RoomID)
+	if err != nil {
+		return err
+	}
+	m := place.MerchantID
+	err = s.db.WithTx(ctx, m, func(tx *sql.Tx) error {
+		ev, err := event(m, "shop."+place.ShopID+".tables", EventStaffCalled, s.now(), map[string]any{"table_id": place.TableID,
+			"room_id": place.RoomID, "place_name": where.Name, "reason": reason})
+		if err != nil {
+			return err
+		}
+		ev.ShopID = place.ShopID
+		return addEvents(ctx, tx, ev)
+	})
+	if err != nil {
+		return fmt.Errorf("call staff: %w", err)
+	}
+	s.nudge()
+	return nil
 }
 
 // ownOrderAt returns the customer's order orderID when it is live at the shared table of p, or opens a new
