@@ -132,12 +132,14 @@ type Line struct {
 	Status      string           `json:"status" enum:"new,sent,voided" doc:"new: not yet sent to the kitchen."`
 	VoidReason  string           `json:"void_reason,omitempty"`
 	// VoidApprovedBy is the manager who approved the void with their PIN (the shop's threshold).
-	VoidApprovedBy string     `json:"void_approved_by,omitempty"`
-	Amount         money.VND  `json:"amount" doc:"unit_price × quantity (0 when voided)."`
-	Discount       *Discount  `json:"discount,omitempty" doc:"The line's own discount, if any."`
-	SentAt         *time.Time `json:"sent_at"`
-	CreatedAt      time.Time  `json:"created_at"`
-	CategoryID     string     `json:"category_id,omitempty"`
+	VoidApprovedBy string `json:"void_approved_by,omitempty"`
+	// VoidedBy is who voided the line.
+	VoidedBy   string     `json:"voided_by,omitempty"`
+	Amount     money.VND  `json:"amount" doc:"unit_price × quantity (0 when voided)."`
+	Discount   *Discount  `json:"discount,omitempty" doc:"The line's own discount, if any."`
+	SentAt     *time.Time `json:"sent_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+	CategoryID string     `json:"category_id,omitempty"`
 
 	voidSent bool // the void has gone to the kitchen
 }

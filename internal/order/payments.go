@@ -59,8 +59,9 @@ func (s *Service) ApplyPayment(ctx context.Context, tx *sql.Tx, m tenant.ID, ord
 	})
 }
 
-// EventRefunded is written when part of a payment on an order is given back.
-const EventRefunded = "order.refunded"
+// EventRefunded is written when part of a payment on an order is given back (not "order.refunded", which
+// the stock reads as goods coming back).
+const EventRefunded = "order.payment_refunded"
 
 // ApplyRefund gives back amount of payment paymentID of order orderID inside the payment module's
 // transaction tx: what the order counts as paid goes down by amount, so its balance reopens (a paid order

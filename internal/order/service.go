@@ -574,12 +574,12 @@ func (s *Service) VoidLine(ctx context.Context, m tenant.ID, orderID, lineID, re
 			return err
 		}
 		if _, err := orderdb.New(tx).VoidLine(ctx, orderdb.VoidLineParams{Reason: reason, Now: sql.NullTime{Time: now, Valid: true},
-			ApprovedBy: approvedBy, MerchantID: string(m), ID: lineID}); err != nil {
+			ApprovedBy: approvedBy, VoidedBy: c.Actor, MerchantID: string(m), ID: lineID}); err != nil {
 			return err
 		}
 		if l.SentAt != nil {
 			return addEvent(ctx, tx, m, Subject, EventLinesVoided, now, linesVoided{OrderID: o.ID, ShopID: o.ShopID,
-				Lines: []voidedLine{{OrderLineID: l.ID}}})
+				Actor: c.Actor, Reason: reason, ApprovedBy: approvedBy, Lines: []voidedLine{voided(l)}})
 		}
 		return nil
 	})
@@ -657,7 +657,7 @@ func (s *Service) Close(ctx context.Context, m tenant.ID, orderID string, c Chan
 			return apperr.Stale(fmt.Sprintf("%s is still due", o.Totals.AmountDue), *o)
 		}
 		o.Status, o.ClosedAt = StatusClosed, &now
-		return addEvent(ctx, tx, m, Subject, EventClosed, now, map[string]any{"order_id": o.ID, "shop_id": o.ShopID})
+		return addEvent(ctx, tx, m, Subject, EventClosed, now, finished{OrderID: o.ID, ShopID: o.ShopID, Actor: c.Actor, Order: *o})
 	})
 }
 
@@ -695,14 +695,14 @@ func (s *Service) Cancel(ctx context.Context, m tenant.ID, orderID, reason strin
 			}
 			if l.Status != "voided" {
 				if _, err := q.VoidLine(ctx, orderdb.VoidLineParams{Reason: "order cancelled: " + reason,
-					Now: sql.NullTime{Time: now, Valid: true}, ApprovedBy: approvedBy, MerchantID: string(m), ID: l.ID}); err != nil {
+					Now: sql.NullTime{Time: now, Valid: true}, ApprovedBy: approvedBy, VoidedBy: c.Actor, MerchantID: string(m), ID: l.ID}); err != nil {
 					return err
 				}
 			}
 			if l.SentAt != nil {
 				voids = append(voids, kitchenLines(l, true)...)
 				if l.Status != "voided" {
-					reversed = append(reversed, voidedLine{OrderLineID: l.ID})
+					reversed = append(reversed, voided(l))
 				}
 				if err := q.MarkVoidSent(ctx, orderdb.MarkVoidSentParams{MerchantID: string(m), ID: l.ID}); err != nil {
 					return err
@@ -715,7 +715,8 @@ func (s *Service) Cancel(ctx context.Context, m tenant.ID, orderID, reason strin
 			}
 		}
 		if len(reversed) > 0 {
-			if err := addEvent(ctx, tx, m, Subject, EventLinesVoided, now, linesVoided{OrderID: o.ID, ShopID: o.ShopID, Lines: reversed}); err != nil {
+			if err := addEvent(ctx, tx, m, Subject, EventLinesVoided, now, linesVoided{OrderID: o.ID, ShopID: o.ShopID, Actor: c.Actor,
+				Reason: "order cancelled: " + reason, ApprovedBy: approvedBy, Lines: reversed}); err != nil {
 				return err
 			}
 		}
@@ -723,7 +724,8 @@ func (s *Service) Cancel(ctx context.Context, m tenant.ID, orderID, reason strin
 			return err
 		}
 		o.Status, o.ClosedAt, o.CancelReason = StatusCancelled, &now, reason
-		return addEvent(ctx, tx, m, Subject, EventCancelled, now, map[string]any{"order_id": o.ID, "shop_id": o.ShopID, "reason": reason})
+		return addEvent(ctx, tx, m, Subject, EventCancelled, now, finished{OrderID: o.ID, ShopID: o.ShopID, Actor: c.Actor,
+			Reason: reason, Order: *o})
 	})
 }
 

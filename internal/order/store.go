@@ -30,13 +30,35 @@ type submittedLine struct {
 }
 
 type linesVoided struct {
-	OrderID string       `json:"order_id"`
-	ShopID  string       `json:"shop_id"`
-	Lines   []voidedLine `json:"lines"`
+	OrderID    string       `json:"order_id"`
+	ShopID     string       `json:"shop_id"`
+	Actor      string       `json:"actor"`
+	Reason     string       `json:"reason"`
+	ApprovedBy string       `json:"approved_by,omitempty"`
+	Lines      []voidedLine `json:"lines"`
 }
 
 type voidedLine struct {
-	OrderLineID string `json:"order_line_id"`
+	OrderLineID string    `json:"order_line_id"`
+	ProductID   string    `json:"product_id"`
+	CategoryID  string    `json:"category_id,omitempty"`
+	Name        string    `json:"name"`
+	Quantity    int       `json:"quantity"`
+	Amount      money.VND `json:"amount" doc:"The line's value before the void."`
+}
+
+func voided(l Line) voidedLine {
+	return voidedLine{OrderLineID: l.ID, ProductID: l.ProductID, CategoryID: l.CategoryID, Name: l.Name, Quantity: l.Quantity,
+		Amount: l.UnitPrice * money.VND(l.Quantity)}
+}
+
+// finished is the data of order.closed and order.cancelled: the order as it ended, and who ended it.
+type finished struct {
+	OrderID string `json:"order_id"`
+	ShopID  string `json:"shop_id"`
+	Actor   string `json:"actor"`
+	Reason  string `json:"reason,omitempty"`
+	Order   Order  `json:"order"`
 }
 
 func addEvent(ctx context.Context, tx *sql.Tx, m tenant.ID, subject, typ string, at time.Time, data any) error {
@@ -134,7 +156,7 @@ func linesFromRows(rows []orderdb.OrderLine) ([]Line, error) {
 	for _, r := range rows {
 		l := Line{ID: r.ID, ProductID: r.ProductID, VariantID: r.VariantID, Name: r.Name, VariantName: r.VariantName,
 			Quantity: int(r.Quantity), UnitPrice: money.VND(r.UnitPrice), Note: r.Note, Seat: int(r.Seat), Course: int(r.Course),
-			Station: r.Station, TaxClass: r.TaxClass, VoidReason: r.VoidReason, VoidApprovedBy: r.VoidApprovedBy, CreatedAt: r.CreatedAt.UTC(),
+			Station: r.Station, TaxClass: r.TaxClass, VoidReason: r.VoidReason, VoidApprovedBy: r.VoidApprovedBy, VoidedBy: r.VoidedBy, CreatedAt: r.CreatedAt.UTC(),
 			CategoryID: r.CategoryID, voidSent: r.VoidSent}
 		if r.DiscountKind != "" {
 			l.Discount = &Discount{Kind: r.DiscountKind, Value: r.DiscountValue, Reason: r.DiscountReason}

@@ -73,6 +73,7 @@ type OrderLine struct {
 	DiscountValue  int64
 	DiscountReason string
 	VoidApprovedBy string
+	VoidedBy       string
 }
 
 type OrderPayment struct {

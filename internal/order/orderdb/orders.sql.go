@@ -370,7 +370,7 @@ func (q *Queries) ListChecks(ctx context.Context, arg ListChecksParams) ([]strin
 }
 
 const listLines = `-- name: ListLines :many
-SELECT id, merchant_id, order_id, position, product_id, variant_id, name, variant_name, category_id, station, tax_class, quantity, unit_price, modifiers, components, note, seat, course, status, void_reason, void_sent, created_by, created_at, sent_at, voided_at, discount_kind, discount_value, discount_reason, void_approved_by FROM order_lines WHERE merchant_id = $1 AND order_id = $2 ORDER BY position
+SELECT id, merchant_id, order_id, position, product_id, variant_id, name, variant_name, category_id, station, tax_class, quantity, unit_price, modifiers, components, note, seat, course, status, void_reason, void_sent, created_by, created_at, sent_at, voided_at, discount_kind, discount_value, discount_reason, void_approved_by, voided_by FROM order_lines WHERE merchant_id = $1 AND order_id = $2 ORDER BY position
 `
 
 type ListLinesParams struct {
@@ -417,6 +417,7 @@ func (q *Queries) ListLines(ctx context.Context, arg ListLinesParams) ([]OrderLi
 			&i.DiscountValue,
 			&i.DiscountReason,
 			&i.VoidApprovedBy,
+			&i.VoidedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -818,14 +819,15 @@ func (q *Queries) UpdateUnsentLine(ctx context.Context, arg UpdateUnsentLinePara
 
 const voidLine = `-- name: VoidLine :execrows
 UPDATE order_lines SET status = 'voided', void_reason = $1, voided_at = $2,
-    void_approved_by = $3
-WHERE merchant_id = $4 AND id = $5 AND status = 'active'
+    void_approved_by = $3, voided_by = $4
+WHERE merchant_id = $5 AND id = $6 AND status = 'active'
 `
 
 type VoidLineParams struct {
 	Reason     string
 	Now        sql.NullTime
 	ApprovedBy string
+	VoidedBy   string
 	MerchantID string
 	ID         string
 }
@@ -835,6 +837,7 @@ func (q *Queries) VoidLine(ctx context.Context, arg VoidLineParams) (int64, erro
 		arg.Reason,
 		arg.Now,
 		arg.ApprovedBy,
+		arg.VoidedBy,
 		arg.MerchantID,
 		arg.ID,
 	)

@@ -56,7 +56,7 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND sent_at IS N
 
 -- name: VoidLine :execrows
 UPDATE order_lines SET status = 'voided', void_reason = sqlc.arg(reason), voided_at = sqlc.arg(now),
-    void_approved_by = sqlc.arg(approved_by)
+    void_approved_by = sqlc.arg(approved_by), voided_by = sqlc.arg(voided_by)
 WHERE merchant_id = sqlc.arg(merchant_id) AND id = sqlc.arg(id) AND status = 'active';
 
 -- name: MarkLineSent :exec
