@@ -80,14 +80,16 @@ func (p *probe) module() Module {
 
 func start(t testing.TB, cfg Config, registry []Module) (base string, cancel func() error) {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL = "http://" + ln.Addr().String() // what providers' callbacks and the simulators reach
 	ctx, stop := context.WithCancel(context.Background())
 	a, err := build(ctx, cfg, quietLog(), registry)
 	if err != nil {
 		stop()
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

@@ -62,6 +62,18 @@ type Config struct {
 	VNPayPayURL       string `env:"GOODGO_VNPAY_PAY_URL"`
 	VNPayAPIURL       string `env:"GOODGO_VNPAY_API_URL"`
 	BankWebhookAPIKey string `env:"GOODGO_BANK_WEBHOOK_API_KEY"`
+
+	MoMoPartnerCode string `env:"GOODGO_MOMO_PARTNER_CODE"`
+	MoMoAccessKey   string `env:"GOODGO_MOMO_ACCESS_KEY"`
+	MoMoSecretKey   string `env:"GOODGO_MOMO_SECRET_KEY"`
+	MoMoEndpoint    string `env:"GOODGO_MOMO_ENDPOINT"`
+	ZaloPayAppID    int64  `env:"GOODGO_ZALOPAY_APP_ID"`
+	ZaloPayKey1     string `env:"GOODGO_ZALOPAY_KEY1"`
+	ZaloPayKey2     string `env:"GOODGO_ZALOPAY_KEY2"`
+	ZaloPayEndpoint string `env:"GOODGO_ZALOPAY_ENDPOINT"`
+	// PaymentSimulators serves the in-repo VNPay, MoMo, ZaloPay and bank simulators under /sim/ and makes them
+	// the default accounts. Demo mode turns them on unless a VNPay terminal is configured.
+	PaymentSimulators bool `env:"GOODGO_PAYMENT_SIMULATORS" envDefault:"false"`
 }
 
 // RateLimits holds one limit per rate-limit class of API.md, written like "100/m".

@@ -103,6 +103,11 @@ func (a *App) seedDemo() (string, error) {
 			return "", err
 		}
 		sp := "/api/v1/shops/" + shopID
+		// VietQR codes pay into the demo bank account, the one the bank simulator (/sim/bank) reports transfers to.
+		if _, err := c.do("PATCH", sp, map[string]any{"bank_bin": "970436", "bank_account_number": demoBankAccount,
+			"bank_account_name": "GOODGO DEMO"}, http.StatusOK); err != nil {
+			return "", err
+		}
 		if s.kind == "karaoke" {
 			for i, t := range []string{"small", "small", "medium", "vip"} {
 				if _, err := c.id("POST", sp+"/rooms", map[string]any{"name": fmt.Sprintf("Phòng %d", i+1), "room_type": t}); err != nil {

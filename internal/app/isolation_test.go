@@ -102,6 +102,22 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"starts_at": tomorrow, "ends_at": tomorrow.Add(2 * time.Hour), "party_size": 4, "customer_name": "Khách A",
 		"customer_phone": "0901234567"}, 201)["id"].(string)
 	w.secretOf = append(w.secretOf, w.ids["booking_id"], "Khách A", "0901234567")
+	w.ids["payment_id"] = w.must(t, "POST", "/api/v1/orders/"+w.ids["order_id"]+"/payments", a, map[string]any{"method": "cash",
+		"amount": 1000}, 201)["payment"].(map[string]any)["id"].(string)
+	// A transfer into A's bank account that names no payment waits for A's manager.
+	w.must(t, "PUT", sp+"/payment-providers/bank_transfer", a, map[string]any{"account_ref": "9704000111",
+		"secrets": map[string]string{"api_key": "A-BANK-KEY"}}, 200)
+	if code, body := request(t, "POST", base+"/api/v1/payments/bank-transfer/webhook", "", map[string]string{"Authorization": "Apikey A-BANK-KEY"},
+		map[string]any{"id": 777001, "gateway": "VCB", "transactionDate": "2026-11-23 10:00:00", "accountNumber": "9704000111",
+			"transferType": "in", "transferAmount": 5000, "content": "chuyen tien A", "referenceCode": "FT-A"}); code != 200 {
+		t.Fatalf("bank webhook: %d %s", code, body)
+	}
+	transfers := w.must(t, "GET", sp+"/bank-transfers?status=unmatched", a, nil, 200)["items"].([]any)
+	if len(transfers) != 1 {
+		t.Fatalf("unmatched transfers: %v", transfers)
+	}
+	w.ids["transfer_id"] = transfers[0].(map[string]any)["id"].(string)
+	w.secretOf = append(w.secretOf, w.ids["payment_id"], w.ids["transfer_id"], "9704000111", "chuyen tien A", "FT-A")
 	w.ids["shift_id"] = w.must(t, "POST", sp+"/shifts", a, map[string]any{"opening_cash": 500000}, 201)["id"].(string)
 	w.ids["wallet_id"] = w.must(t, "POST", "/api/v1/wallets", a, map[string]any{"phone": "0987654321", "name": "Khách ví A"}, 201)["id"].(string)
 	topUp := w.must(t, "POST", "/api/v1/wallets/"+w.ids["wallet_id"]+"/top-ups", a, map[string]any{"amount": 200000,
@@ -164,6 +180,9 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"change-order-room":          map[string]any{"room_id": w.ids["room_id"]},
 		"correct-order-timer":        map[string]any{"started_at": time.Now().Add(-time.Hour)},
 		"put-holidays":               map[string]any{"dates": []map[string]any{{"date": "2026-12-24", "name": "Giáng sinh"}}},
+		"refund-payment":             map[string]any{"amount": 500, "reason": "lạ"},
+		"assign-bank-transfer":       map[string]any{"order_id": w.ids["order_id"]},
+		"dismiss-bank-transfer":      map[string]any{"reason": "lạ"},
 		"open-shift":                 map[string]any{"opening_cash": 100000},
 		"close-shift":                map[string]any{"counted_cash": 100000},
 		"create-shift-cash-movement": map[string]any{"type": "in", "amount": 1000, "reason": "lạ"},
@@ -339,6 +358,8 @@ func TestShopTransferAndStaffChangesAreAudited(t *testing.T) {
 			merchantB := w.must(t, "GET", "/api/v1/me", w.ownerB, nil, 200)["merchant"].(map[string]any)["id"].(string)
 			// An open order blocks the transfer; once it is cancelled the shop moves.
 			w.must(t, "POST", sp+"/transfer", w.ownerA, map[string]any{"to_merchant_id": merchantB}, 409)
+			w.must(t, "POST", "/api/v1/payments/"+w.ids["payment_id"]+"/refunds", w.ownerA, map[string]any{"amount": 1000,
+				"reason": "đóng cửa"}, 201)
 			w.must(t, "POST", "/api/v1/orders/"+w.ids["order_id"]+"/cancel", w.ownerA, map[string]any{"reason": "đóng cửa"}, 200)
 			moved := w.must(t, "POST", sp+"/transfer", w.ownerA, map[string]any{"to_merchant_id": merchantB}, 200)
 			if moved["is_default"] != true {

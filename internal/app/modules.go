@@ -125,12 +125,6 @@ func modules() []Module {
 		}
 		return orders
 	}
-	paymentService := func(k *Kit) *payment.Service {
-		if payments == nil {
-			payments = payment.New(k.DB, k.Clock, orderPayments{orderService(k)}, k.Relay.Nudge)
-		}
-		return payments
-	}
 	shiftService := func(k *Kit) *shift.Service {
 		if shifts == nil {
 			shifts = shift.New(k.DB, k.Clock, shops(k), k.Relay.Nudge)
@@ -142,6 +136,14 @@ func modules() []Module {
 			wallets = wallet.New(k.DB, k.Clock, wallet.Options{Shops: shops(k), Drawer: shiftService(k), Nudge: k.Relay.Nudge})
 		}
 		return wallets
+	}
+	paymentService := func(k *Kit) *payment.Service {
+		if payments == nil {
+			payments = payment.New(k.DB, k.Clock, payment.Deps{Orders: orderPayments{orderService(k)}, Drawer: shiftService(k),
+				Wallets: walletService(k), Accounts: paymentAccounts{merchantService(k), bankWebhookKey(k)}, Config: paymentConfig(k),
+				Nudge: k.Relay.Nudge})
+		}
+		return payments
 	}
 	bookingService := func(k *Kit) *booking.Service {
 		if bookings == nil {
@@ -297,6 +299,13 @@ func modules() []Module {
 					paymentService(k).Routes(k.API)
 					shiftService(k).Routes(k.API)
 					walletService(k).Routes(k.API)
+					if simulatorsOn(k.Config) {
+						mountSimulators(k)
+					}
+					k.Go("payment-reconcile", every(time.Minute, func(ctx context.Context) error {
+						_, err := paymentService(k).Reconcile(ctx)
+						return err
+					}, k.Log))
 				}
 				return nil
 			},

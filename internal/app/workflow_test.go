@@ -27,7 +27,9 @@ func request(t *testing.T, method, url, token string, headers map[string]string,
 	}
 	req, _ := http.NewRequest(method, url, r)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}

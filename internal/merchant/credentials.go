@@ -230,3 +230,32 @@ func (s *Service) openCredentials(r merchantdb.ShopProviderCredential) (Provider
 	return ProviderCredentials{MerchantID: tenant.ID(r.MerchantID), ShopID: r.ShopID, Provider: r.Provider,
 		AccountRef: r.AccountRef, Secrets: secrets}, nil
 }
+
+// ShopRef names a shop of a merchant.
+type ShopRef struct {
+	MerchantID tenant.ID
+	ShopID     string
+}
+
+// ShopsByBankAccount returns the live shops whose bank account (shop settings) is number: how a bank-transfer
+// webhook signed with the deployment's key finds its shop. A cross-tenant path (db.WithSystemTx over shops).
+func (s *Service) ShopsByBankAccount(ctx context.Context, number string) ([]ShopRef, error) {
+	if number == "" {
+		return nil, nil
+	}
+	var out []ShopRef
+	err := s.db.WithSystemTx(ctx, "find the shops of a bank account named by a bank-transfer webhook", func(tx *sql.Tx) error {
+		rows, err := merchantdb.New(tx).FindShopsByBankAccount(ctx, number)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			out = append(out, ShopRef{MerchantID: tenant.ID(r.MerchantID), ShopID: r.ID})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find shops of bank account: %w", err)
+	}
+	return out, nil
+}

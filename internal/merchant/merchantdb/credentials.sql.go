@@ -73,6 +73,42 @@ func (q *Queries) FindProviderCredentials(ctx context.Context, arg FindProviderC
 	return items, nil
 }
 
+const findShopsByBankAccount = `-- name: FindShopsByBankAccount :many
+SELECT merchant_id, id FROM shops
+WHERE bank_account_number = $1 AND bank_account_number <> '' AND archived_at IS NULL
+ORDER BY id
+`
+
+type FindShopsByBankAccountRow struct {
+	MerchantID string
+	ID         string
+}
+
+// FindShopsByBankAccount finds, through the system path, the live shops whose VietQR codes pay into a bank
+// account (a bank-transfer webhook authenticated with the deployment's key names only the account).
+func (q *Queries) FindShopsByBankAccount(ctx context.Context, accountNumber string) ([]FindShopsByBankAccountRow, error) {
+	rows, err := q.db.QueryContext(ctx, findShopsByBankAccount, accountNumber)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []FindShopsByBankAccountRow
+	for rows.Next() {
+		var i FindShopsByBankAccountRow
+		if err := rows.Scan(&i.MerchantID, &i.ID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getProviderCredential = `-- name: GetProviderCredential :one
 SELECT shop_id, provider, merchant_id, account_ref, sealed, updated_by, updated_at FROM shop_provider_credentials
 WHERE merchant_id = $1 AND shop_id = $2 AND provider = $3

@@ -27,3 +27,10 @@ SELECT c.* FROM shop_provider_credentials c
 JOIN shops s ON s.id = c.shop_id
 WHERE c.provider = sqlc.arg(provider) AND c.account_ref = sqlc.arg(account_ref) AND s.archived_at IS NULL
 ORDER BY c.shop_id;
+
+-- name: FindShopsByBankAccount :many
+-- FindShopsByBankAccount finds, through the system path, the live shops whose VietQR codes pay into a bank
+-- account (a bank-transfer webhook authenticated with the deployment's key names only the account).
+SELECT merchant_id, id FROM shops
+WHERE bank_account_number = sqlc.arg(account_number) AND bank_account_number <> '' AND archived_at IS NULL
+ORDER BY id;

@@ -5,20 +5,85 @@
 package paymentdb
 
 import (
+	"database/sql"
 	"time"
 )
 
+type BankTransfer struct {
+	ID            string
+	MerchantID    string
+	ShopID        string
+	Provider      string
+	ProviderID    string
+	Bank          string
+	AccountNumber string
+	Incoming      bool
+	Amount        int64
+	Content       string
+	BankReference string
+	BookedAt      time.Time
+	Status        string
+	PaymentID     string
+	OrderID       string
+	Note          string
+	ResolvedBy    string
+	ReceivedAt    time.Time
+	UpdatedAt     time.Time
+}
+
 type Payment struct {
+	ID              string
+	MerchantID      string
+	ShopID          string
+	OrderID         string
+	Method          string
+	Amount          int64
+	Tendered        int64
+	ChangeGiven     int64
+	Status          string
+	ProviderRef     string
+	CreatedBy       string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Reference       string
+	AccountRef      string
+	ProviderOrderID string
+	ProviderCode    string
+	Refunded        int64
+	Applied         bool
+	FailureReason   string
+	WalletID        string
+	ShiftID         string
+	PayUrl          string
+	Deeplink        string
+	QrContent       string
+	ReturnUrl       string
+	PublicToken     string
+	ExpiresAt       sql.NullTime
+}
+
+type PaymentOrderLock struct {
+	MerchantID string
+	OrderID    string
+	ShopID     string
+	Version    int64
+	UpdatedAt  time.Time
+}
+
+type PaymentRefund struct {
 	ID          string
 	MerchantID  string
 	ShopID      string
 	OrderID     string
+	PaymentID   string
 	Method      string
 	Amount      int64
-	Tendered    int64
-	ChangeGiven int64
+	Reason      string
 	Status      string
+	Applied     bool
+	Reinstated  bool
 	ProviderRef string
+	Failure     string
 	CreatedBy   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

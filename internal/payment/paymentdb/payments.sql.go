@@ -7,11 +7,70 @@ package paymentdb
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
+const bumpOrder = `-- name: BumpOrder :exec
+UPDATE payment_order_locks SET version = version + 1 WHERE merchant_id = $1 AND order_id = $2
+`
+
+type BumpOrderParams struct {
+	MerchantID string
+	OrderID    string
+}
+
+// BumpOrder records that the order's paid amount changed (after LockOrder, in the same transaction).
+func (q *Queries) BumpOrder(ctx context.Context, arg BumpOrderParams) error {
+	_, err := q.db.ExecContext(ctx, bumpOrder, arg.MerchantID, arg.OrderID)
+	return err
+}
+
+const findByPublicToken = `-- name: FindByPublicToken :one
+SELECT merchant_id, id FROM payments WHERE public_token = $1
+`
+
+type FindByPublicTokenRow struct {
+	MerchantID string
+	ID         string
+}
+
+// FindByPublicToken finds the payment of a customer-facing QR link, across merchants (system transaction).
+func (q *Queries) FindByPublicToken(ctx context.Context, publicToken string) (FindByPublicTokenRow, error) {
+	row := q.db.QueryRowContext(ctx, findByPublicToken, publicToken)
+	var i FindByPublicTokenRow
+	err := row.Scan(&i.MerchantID, &i.ID)
+	return i, err
+}
+
+const findByReference = `-- name: FindByReference :one
+SELECT merchant_id, id, shop_id, method, account_ref FROM payments WHERE reference = $1
+`
+
+type FindByReferenceRow struct {
+	MerchantID string
+	ID         string
+	ShopID     string
+	Method     string
+	AccountRef string
+}
+
+// FindByReference finds the payment a provider names by our reference, across merchants (system transaction).
+func (q *Queries) FindByReference(ctx context.Context, reference string) (FindByReferenceRow, error) {
+	row := q.db.QueryRowContext(ctx, findByReference, reference)
+	var i FindByReferenceRow
+	err := row.Scan(
+		&i.MerchantID,
+		&i.ID,
+		&i.ShopID,
+		&i.Method,
+		&i.AccountRef,
+	)
+	return i, err
+}
+
 const getPayment = `-- name: GetPayment :one
-SELECT id, merchant_id, shop_id, order_id, method, amount, tendered, change_given, status, provider_ref, created_by, created_at, updated_at FROM payments WHERE merchant_id = $1 AND id = $2
+SELECT id, merchant_id, shop_id, order_id, method, amount, tendered, change_given, status, provider_ref, created_by, created_at, updated_at, reference, account_ref, provider_order_id, provider_code, refunded, applied, failure_reason, wallet_id, shift_id, pay_url, deeplink, qr_content, return_url, public_token, expires_at FROM payments WHERE merchant_id = $1 AND id = $2
 `
 
 type GetPaymentParams struct {
@@ -36,6 +95,21 @@ func (q *Queries) GetPayment(ctx context.Context, arg GetPaymentParams) (Payment
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Reference,
+		&i.AccountRef,
+		&i.ProviderOrderID,
+		&i.ProviderCode,
+		&i.Refunded,
+		&i.Applied,
+		&i.FailureReason,
+		&i.WalletID,
+		&i.ShiftID,
+		&i.PayUrl,
+		&i.Deeplink,
+		&i.QrContent,
+		&i.ReturnUrl,
+		&i.PublicToken,
+		&i.ExpiresAt,
 	)
 	return i, err
 }
@@ -43,28 +117,44 @@ func (q *Queries) GetPayment(ctx context.Context, arg GetPaymentParams) (Payment
 const insertPayment = `-- name: InsertPayment :exec
 
 INSERT INTO payments (id, merchant_id, shop_id, order_id, method, amount, tendered, change_given, status, provider_ref,
-                      created_by, created_at, updated_at)
+                      created_by, created_at, updated_at, reference, account_ref, provider_order_id, applied,
+                      wallet_id, shift_id, pay_url, deeplink, qr_content, return_url, public_token, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6,
         $7, $8, $9, $10, $11,
-        $12, $12)
+        $12, $12, $13, $14,
+        $15, $16, $17, $18, $19,
+        $20, $21, $22, $23, $24)
 `
 
 type InsertPaymentParams struct {
-	ID          string
-	MerchantID  string
-	ShopID      string
-	OrderID     string
-	Method      string
-	Amount      int64
-	Tendered    int64
-	ChangeGiven int64
-	Status      string
-	ProviderRef string
-	CreatedBy   string
-	CreatedAt   time.Time
+	ID              string
+	MerchantID      string
+	ShopID          string
+	OrderID         string
+	Method          string
+	Amount          int64
+	Tendered        int64
+	ChangeGiven     int64
+	Status          string
+	ProviderRef     string
+	CreatedBy       string
+	CreatedAt       time.Time
+	Reference       string
+	AccountRef      string
+	ProviderOrderID string
+	Applied         bool
+	WalletID        string
+	ShiftID         string
+	PayUrl          string
+	Deeplink        string
+	QrContent       string
+	ReturnUrl       string
+	PublicToken     string
+	ExpiresAt       sql.NullTime
 }
 
-// Queries both engines run (see sqlc.yaml): payments.
+// Queries both engines run (see sqlc.yaml): payments. Every tenant query names the merchant (SQLite has no
+// row-level security); the few that do not run in a system transaction (callbacks, reconciliation).
 func (q *Queries) InsertPayment(ctx context.Context, arg InsertPaymentParams) error {
 	_, err := q.db.ExecContext(ctx, insertPayment,
 		arg.ID,
@@ -79,12 +169,24 @@ func (q *Queries) InsertPayment(ctx context.Context, arg InsertPaymentParams) er
 		arg.ProviderRef,
 		arg.CreatedBy,
 		arg.CreatedAt,
+		arg.Reference,
+		arg.AccountRef,
+		arg.ProviderOrderID,
+		arg.Applied,
+		arg.WalletID,
+		arg.ShiftID,
+		arg.PayUrl,
+		arg.Deeplink,
+		arg.QrContent,
+		arg.ReturnUrl,
+		arg.PublicToken,
+		arg.ExpiresAt,
 	)
 	return err
 }
 
 const listOrderPaymentsFull = `-- name: ListOrderPaymentsFull :many
-SELECT id, merchant_id, shop_id, order_id, method, amount, tendered, change_given, status, provider_ref, created_by, created_at, updated_at FROM payments WHERE merchant_id = $1 AND order_id = $2 ORDER BY created_at, id
+SELECT id, merchant_id, shop_id, order_id, method, amount, tendered, change_given, status, provider_ref, created_by, created_at, updated_at, reference, account_ref, provider_order_id, provider_code, refunded, applied, failure_reason, wallet_id, shift_id, pay_url, deeplink, qr_content, return_url, public_token, expires_at FROM payments WHERE merchant_id = $1 AND order_id = $2 ORDER BY created_at, id
 `
 
 type ListOrderPaymentsFullParams struct {
@@ -115,6 +217,21 @@ func (q *Queries) ListOrderPaymentsFull(ctx context.Context, arg ListOrderPaymen
 			&i.CreatedBy,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Reference,
+			&i.AccountRef,
+			&i.ProviderOrderID,
+			&i.ProviderCode,
+			&i.Refunded,
+			&i.Applied,
+			&i.FailureReason,
+			&i.WalletID,
+			&i.ShiftID,
+			&i.PayUrl,
+			&i.Deeplink,
+			&i.QrContent,
+			&i.ReturnUrl,
+			&i.PublicToken,
+			&i.ExpiresAt,
 		); err != nil {
 			return nil, err
 		}
@@ -127,6 +244,268 @@ func (q *Queries) ListOrderPaymentsFull(ctx context.Context, arg ListOrderPaymen
 		return nil, err
 	}
 	return items, nil
+}
+
+const listPendingPayments = `-- name: ListPendingPayments :many
+SELECT merchant_id, id, method FROM payments
+WHERE status = 'pending' AND created_at < $1
+ORDER BY created_at, id
+LIMIT $2
+`
+
+type ListPendingPaymentsParams struct {
+	Before  time.Time
+	MaxRows int32
+}
+
+type ListPendingPaymentsRow struct {
+	MerchantID string
+	ID         string
+	Method     string
+}
+
+// ListPendingPayments lists pending intents created before before, oldest first, across merchants (system
+// transaction): the reconciliation job's work list.
+func (q *Queries) ListPendingPayments(ctx context.Context, arg ListPendingPaymentsParams) ([]ListPendingPaymentsRow, error) {
+	rows, err := q.db.QueryContext(ctx, listPendingPayments, arg.Before, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListPendingPaymentsRow
+	for rows.Next() {
+		var i ListPendingPaymentsRow
+		if err := rows.Scan(&i.MerchantID, &i.ID, &i.Method); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listShopPayments = `-- name: ListShopPayments :many
+SELECT id, merchant_id, shop_id, order_id, method, amount, tendered, change_given, status, provider_ref, created_by, created_at, updated_at, reference, account_ref, provider_order_id, provider_code, refunded, applied, failure_reason, wallet_id, shift_id, pay_url, deeplink, qr_content, return_url, public_token, expires_at FROM payments
+WHERE merchant_id = $1 AND shop_id = $2
+  AND (CAST($3 AS TEXT) = '' OR status = $3)
+  AND (NOT CAST($4 AS BOOLEAN) OR (applied = FALSE AND status IN ('succeeded', 'refunded')))
+  AND (CAST($5 AS TEXT) = '' OR id < $5)
+ORDER BY id DESC
+LIMIT $6
+`
+
+type ListShopPaymentsParams struct {
+	MerchantID    string
+	ShopID        string
+	Status        string
+	OnlyUnapplied bool
+	Cursor        string
+	MaxRows       int32
+}
+
+// ListShopPayments pages a shop's payments, newest first (ids are UUIDv7: time ordered); status ” means any,
+// only_unapplied keeps the succeeded payments the order does not count.
+func (q *Queries) ListShopPayments(ctx context.Context, arg ListShopPaymentsParams) ([]Payment, error) {
+	rows, err := q.db.QueryContext(ctx, listShopPayments,
+		arg.MerchantID,
+		arg.ShopID,
+		arg.Status,
+		arg.OnlyUnapplied,
+		arg.Cursor,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Payment
+	for rows.Next() {
+		var i Payment
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.ShopID,
+			&i.OrderID,
+			&i.Method,
+			&i.Amount,
+			&i.Tendered,
+			&i.ChangeGiven,
+			&i.Status,
+			&i.ProviderRef,
+			&i.CreatedBy,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Reference,
+			&i.AccountRef,
+			&i.ProviderOrderID,
+			&i.ProviderCode,
+			&i.Refunded,
+			&i.Applied,
+			&i.FailureReason,
+			&i.WalletID,
+			&i.ShiftID,
+			&i.PayUrl,
+			&i.Deeplink,
+			&i.QrContent,
+			&i.ReturnUrl,
+			&i.PublicToken,
+			&i.ExpiresAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockOrder = `-- name: LockOrder :one
+INSERT INTO payment_order_locks (merchant_id, order_id, shop_id, version, updated_at)
+VALUES ($1, $2, $3, 0, $4)
+ON CONFLICT (merchant_id, order_id) DO UPDATE SET updated_at = excluded.updated_at
+RETURNING version
+`
+
+type LockOrderParams struct {
+	MerchantID string
+	OrderID    string
+	ShopID     string
+	Now        time.Time
+}
+
+// LockOrder serialises the writers that change what an order may still take: the upsert takes the lock row's
+// row lock on PostgreSQL until the transaction ends. It returns the row's version.
+func (q *Queries) LockOrder(ctx context.Context, arg LockOrderParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, lockOrder,
+		arg.MerchantID,
+		arg.OrderID,
+		arg.ShopID,
+		arg.Now,
+	)
+	var version int64
+	err := row.Scan(&version)
+	return version, err
+}
+
+const lockPayment = `-- name: LockPayment :execrows
+UPDATE payments SET updated_at = updated_at WHERE merchant_id = $1 AND id = $2
+`
+
+type LockPaymentParams struct {
+	MerchantID string
+	ID         string
+}
+
+// LockPayment takes the payment's row lock (PostgreSQL) before it is read and changed, so concurrent
+// callbacks for one payment run one after the other and the second sees what the first committed.
+func (q *Queries) LockPayment(ctx context.Context, arg LockPaymentParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, lockPayment, arg.MerchantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const markFailed = `-- name: MarkFailed :execrows
+UPDATE payments SET status = 'failed', provider_code = $1, failure_reason = $2,
+    updated_at = $3
+WHERE merchant_id = $4 AND id = $5 AND status = 'pending'
+`
+
+type MarkFailedParams struct {
+	ProviderCode  string
+	FailureReason string
+	Now           time.Time
+	MerchantID    string
+	ID            string
+}
+
+func (q *Queries) MarkFailed(ctx context.Context, arg MarkFailedParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, markFailed,
+		arg.ProviderCode,
+		arg.FailureReason,
+		arg.Now,
+		arg.MerchantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const markRefunded = `-- name: MarkRefunded :exec
+UPDATE payments SET status = 'refunded', updated_at = $1
+WHERE merchant_id = $2 AND id = $3 AND status = 'succeeded'
+`
+
+type MarkRefundedParams struct {
+	Now        time.Time
+	MerchantID string
+	ID         string
+}
+
+func (q *Queries) MarkRefunded(ctx context.Context, arg MarkRefundedParams) error {
+	_, err := q.db.ExecContext(ctx, markRefunded, arg.Now, arg.MerchantID, arg.ID)
+	return err
+}
+
+const markSucceeded = `-- name: MarkSucceeded :execrows
+UPDATE payments SET status = 'succeeded', provider_ref = $1, provider_code = $2,
+    applied = $3, failure_reason = '', updated_at = $4
+WHERE merchant_id = $5 AND id = $6 AND status = $7
+`
+
+type MarkSucceededParams struct {
+	ProviderRef  string
+	ProviderCode string
+	Applied      bool
+	Now          time.Time
+	MerchantID   string
+	ID           string
+	FromStatus   string
+}
+
+func (q *Queries) MarkSucceeded(ctx context.Context, arg MarkSucceededParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, markSucceeded,
+		arg.ProviderRef,
+		arg.ProviderCode,
+		arg.Applied,
+		arg.Now,
+		arg.MerchantID,
+		arg.ID,
+		arg.FromStatus,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const moveShopOrderLocks = `-- name: MoveShopOrderLocks :exec
+UPDATE payment_order_locks SET merchant_id = $1
+WHERE shop_id = $2 AND merchant_id = $3
+`
+
+type MoveShopOrderLocksParams struct {
+	ToMerchantID   string
+	ShopID         string
+	FromMerchantID string
+}
+
+func (q *Queries) MoveShopOrderLocks(ctx context.Context, arg MoveShopOrderLocksParams) error {
+	_, err := q.db.ExecContext(ctx, moveShopOrderLocks, arg.ToMerchantID, arg.ShopID, arg.FromMerchantID)
+	return err
 }
 
 const moveShopPayments = `-- name: MoveShopPayments :exec
@@ -143,4 +522,146 @@ type MoveShopPaymentsParams struct {
 func (q *Queries) MoveShopPayments(ctx context.Context, arg MoveShopPaymentsParams) error {
 	_, err := q.db.ExecContext(ctx, moveShopPayments, arg.ToMerchantID, arg.ShopID, arg.FromMerchantID)
 	return err
+}
+
+const orderVersion = `-- name: OrderVersion :one
+SELECT version FROM payment_order_locks WHERE merchant_id = $1 AND order_id = $2
+`
+
+type OrderVersionParams struct {
+	MerchantID string
+	OrderID    string
+}
+
+func (q *Queries) OrderVersion(ctx context.Context, arg OrderVersionParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, orderVersion, arg.MerchantID, arg.OrderID)
+	var version int64
+	err := row.Scan(&version)
+	return version, err
+}
+
+const reducePending = `-- name: ReducePending :execrows
+UPDATE payments SET amount = amount - $1, updated_at = $2
+WHERE merchant_id = $3 AND id = $4 AND status = 'pending' AND amount > $1
+`
+
+type ReducePendingParams struct {
+	Paid       int64
+	Now        time.Time
+	MerchantID string
+	ID         string
+}
+
+// ReducePending lowers a pending intent's amount after part of it arrived as a payment of its own.
+func (q *Queries) ReducePending(ctx context.Context, arg ReducePendingParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, reducePending,
+		arg.Paid,
+		arg.Now,
+		arg.MerchantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const releaseRefund = `-- name: ReleaseRefund :exec
+UPDATE payments SET refunded = refunded - $1, updated_at = $2
+WHERE merchant_id = $3 AND id = $4
+`
+
+type ReleaseRefundParams struct {
+	Amount     int64
+	Now        time.Time
+	MerchantID string
+	ID         string
+}
+
+// ReleaseRefund gives a failed refund's amount back to what may still be refunded.
+func (q *Queries) ReleaseRefund(ctx context.Context, arg ReleaseRefundParams) error {
+	_, err := q.db.ExecContext(ctx, releaseRefund,
+		arg.Amount,
+		arg.Now,
+		arg.MerchantID,
+		arg.ID,
+	)
+	return err
+}
+
+const reserveRefund = `-- name: ReserveRefund :execrows
+UPDATE payments SET refunded = refunded + $1, updated_at = $2
+WHERE merchant_id = $3 AND id = $4 AND status = 'succeeded'
+  AND refunded + $1 <= amount
+`
+
+type ReserveRefundParams struct {
+	Amount     int64
+	Now        time.Time
+	MerchantID string
+	ID         string
+}
+
+// ReserveRefund counts a new refund against the payment; it refuses (0 rows) more than is left.
+func (q *Queries) ReserveRefund(ctx context.Context, arg ReserveRefundParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, reserveRefund,
+		arg.Amount,
+		arg.Now,
+		arg.MerchantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const setProviderLinks = `-- name: SetProviderLinks :exec
+UPDATE payments SET provider_order_id = $1, pay_url = $2,
+    deeplink = $3, qr_content = $4, updated_at = $5
+WHERE merchant_id = $6 AND id = $7
+`
+
+type SetProviderLinksParams struct {
+	ProviderOrderID string
+	PayUrl          string
+	Deeplink        string
+	QrContent       string
+	Now             time.Time
+	MerchantID      string
+	ID              string
+}
+
+func (q *Queries) SetProviderLinks(ctx context.Context, arg SetProviderLinksParams) error {
+	_, err := q.db.ExecContext(ctx, setProviderLinks,
+		arg.ProviderOrderID,
+		arg.PayUrl,
+		arg.Deeplink,
+		arg.QrContent,
+		arg.Now,
+		arg.MerchantID,
+		arg.ID,
+	)
+	return err
+}
+
+const sumPendingHolds = `-- name: SumPendingHolds :one
+SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM payments
+WHERE merchant_id = $1 AND order_id = $2 AND status = 'pending'
+  AND expires_at > $3
+`
+
+type SumPendingHoldsParams struct {
+	MerchantID string
+	OrderID    string
+	Now        sql.NullTime
+}
+
+// SumPendingHolds is what an order's pending, unexpired intents hold: a new payment may take at most the
+// amount due less this.
+func (q *Queries) SumPendingHolds(ctx context.Context, arg SumPendingHoldsParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, sumPendingHolds, arg.MerchantID, arg.OrderID, arg.Now)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
