@@ -15,6 +15,7 @@ export const streamEventTypes = [
   'order.paid',
   'table.updated',
   'qr_order.placed',
+  'table.staff_called',
   'ticket.created',
   'ticket.status_changed',
   'product.availability_changed',

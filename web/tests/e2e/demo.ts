@@ -87,6 +87,51 @@ export async function api<T>(request: APIRequestContext, token: string, method: 
   return (await res.json()) as T;
 }
 
+/** The QR token of a table of shop, by the table's name. */
+export async function tableToken(request: APIRequestContext, shopId: string, name: string): Promise<string> {
+  const token = await ownerToken(request);
+  const floor = await api<{ areas: { tables: { name: string; qr_token: string }[] }[] }>(request, token, 'GET', `/api/v1/shops/${shopId}/floor`);
+  return floor.areas.flatMap((a) => a.tables).find((t) => t.name === name)!.qr_token;
+}
+
+/**
+ * Registers a browser context as a terminal of shop through the API (what the
+ * terminal screen does, tested in restaurant.spec.ts): the device secret and
+ * the roster of staff with a PIN go where the app keeps them, so the sign-in
+ * screen shows the PIN pad.
+ */
+export async function registerTerminal(context: BrowserContext, request: APIRequestContext, shop: DemoShop): Promise<void> {
+  const token = await ownerToken(request);
+  const staff = await api<{ items: { id: string; full_name: string; role: string; has_pin: boolean }[] }>(
+    request,
+    token,
+    'GET',
+    `/api/v1/shops/${shop.id}/staff`,
+  );
+  const dev = await api<{ id: string; name: string; device_secret: string }>(request, token, 'POST', `/api/v1/shops/${shop.id}/devices`, {
+    name: `e2e ${crypto.randomUUID().slice(0, 8)}`,
+  });
+  const terminal = JSON.stringify({
+    shop_id: shop.id,
+    shop_name: shop.name,
+    device_id: dev.id,
+    device_name: dev.name,
+    device_secret: dev.device_secret,
+    staff: staff.items.filter((s) => s.has_pin).map((s) => ({ id: s.id, full_name: s.full_name, role: s.role })),
+  });
+  await context.addInitScript((t) => {
+    if (!window.localStorage.getItem('goodgo.terminal')) window.localStorage.setItem('goodgo.terminal', t);
+  }, terminal);
+}
+
+/** Signs a staff member in on the terminal's PIN pad (the page shows the sign-in screen). */
+export async function pinSignIn(page: Page, who: { name: string; pin: string }): Promise<void> {
+  await expect(page.getByText('Chọn tên của bạn')).toBeVisible();
+  await page.getByRole('button', { name: new RegExp(who.name) }).click();
+  for (const digit of who.pin) await page.getByRole('button', { name: digit, exact: true }).click();
+  await page.getByRole('button', { name: 'Xác nhận mã PIN' }).click();
+}
+
 /** The viewports every screen is checked at. */
 export const viewports = [
   { name: 'desktop', width: 1280, height: 800 },

@@ -188,6 +188,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bank-transfers/{transfer_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply an unmatched transfer to an order of its shop, as a VietQR payment of its amount */
+        post: operations["assign-bank-transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-transfers/{transfer_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set an unmatched transfer aside, with the reason */
+        post: operations["dismiss-bank-transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bookings/{booking_id}": {
         parameters: {
             query?: never;
@@ -771,9 +805,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The payments of an order, every status, each with its refunds */
+        get: operations["list-order-payments"];
         put?: never;
-        /** Take a payment on an order (cash: with what was tendered, answers the change); Idempotency-Key pays once */
+        /** Take a payment on an order: cash (with what was tendered: answers the change), wallet, or open a VietQR, VNPay, MoMo or ZaloPay payment (answers the QR or the provider's page); Idempotency-Key pays once */
         post: operations["create-order-payment"];
         delete?: never;
         options?: never;
@@ -917,6 +952,210 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/bank-transfer/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A bank-statement service's webhook (SePay format, header Authorization: Apikey <key>): {"success": true} once the transfer is recorded */
+        post: operations["bank-transfer-webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/momo/ipn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** MoMo's IPN: 204 once recorded (or a replay); a 4xx for a forged, malformed or unknown notification */
+        post: operations["momo-ipn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/momo/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where MoMo sends the customer's browser back: display only (redirects to the payment's return_url when it has one), it changes nothing */
+        get: operations["momo-return"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/vnpay/ipn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** VNPay's IPN: answers VNPay's RspCode (00, 01, 02, 04, 97, 99) */
+        get: operations["vnpay-ipn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/vnpay/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where VNPay sends the customer's browser back: display only (redirects to the payment's return_url when it has one), it changes nothing */
+        get: operations["vnpay-return"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/zalopay/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ZaloPay's payment callback: answers return_code 1 (recorded), -1 (mac mismatch) or 0 (not recorded) */
+        post: operations["zalopay-callback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/zalopay/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where ZaloPay sends the customer's browser back: display only (redirects to the payment's return_url when it has one), it changes nothing */
+        get: operations["zalopay-return"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payment with its refunds */
+        get: operations["get-payment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a pending payment: it stops holding its amount (money that still arrives is kept, unapplied, for a refund) */
+        post: operations["cancel-payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VietQR of a pending VietQR payment as png */
+        get: operations["get-payment-qr-png"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VietQR of a pending VietQR payment as svg */
+        get: operations["get-payment-qr-svg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{payment_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund (part of) a payment with a reason: cash from the drawer, back to the wallet, or through the provider (a provider refund may answer pending: it is resolved in the background); the order's balance reopens */
+        post: operations["refund-payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/plans": {
         parameters: {
             query?: never;
@@ -989,6 +1228,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/payments/{token}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VietQR of a pending payment for the customer's page, by the payment's public token */
+        get: operations["get-public-payment-qr-png"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/payments/{token}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VietQR of a pending payment for the customer's page, by the payment's public token */
+        get: operations["get-public-payment-qr-svg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/shops/{shop_id}/menu": {
         parameters: {
             query?: never;
@@ -998,6 +1271,57 @@ export interface paths {
         };
         /** A shop's menu for customers (no sign-in): shop prices, sold-out products left out */
         get: operations["get-public-menu"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/tables/{qr_token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a table's QR code opens: the shop, the table or room, and how its orders go */
+        get: operations["get-qr-table"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/tables/{qr_token}/call-staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The customer calls staff to the table (gọi nhân viên); the shop's screens get table.staff_called */
+        post: operations["call-staff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/tables/{qr_token}/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The order at the QR code's table as the customer sees it (poll it for status) */
+        get: operations["get-qr-order"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1188,6 +1512,23 @@ export interface paths {
         };
         /** The tables and rooms free for a whole slot that seat the party */
         get: operations["get-booking-availability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/bank-transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The transfers the shop's bank-statement webhook reported, newest first (status=unmatched: for a manager) */
+        get: operations["list-bank-transfers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1401,6 +1742,23 @@ export interface paths {
         post?: never;
         /** Remove the shop's account at a payment provider; audited */
         delete: operations["remove-payment-provider"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{shop_id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shop's payments, newest first; status=unapplied lists money taken that no order counts (refund it) */
+        get: operations["list-shop-payments"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2112,6 +2470,9 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        AssignInputBody: {
+            order_id: string;
+        };
         AuditEntry: {
             actor_user_id: string;
             /** Format: date-time */
@@ -2127,6 +2488,31 @@ export interface components {
         AuditOutputBody: {
             items: components["schemas"]["AuditEntry"][] | null;
             next_cursor: string;
+        };
+        BankTransfer: {
+            account_number: string;
+            /** Format: int64 */
+            amount: number;
+            bank: string;
+            bank_reference: string;
+            /** Format: date-time */
+            booked_at: string;
+            content: string;
+            id: string;
+            incoming: boolean;
+            note?: string;
+            order_id?: string;
+            payment_id?: string;
+            provider: string;
+            provider_id: string;
+            /** Format: date-time */
+            received_at: string;
+            resolved_by?: string;
+            shop_id: string;
+            /** @enum {string} */
+            status: "matched" | "partial" | "unmatched" | "ignored" | "assigned" | "dismissed";
+            /** Format: date-time */
+            updated_at: string;
         };
         Booking: {
             cancel_reason: string;
@@ -2251,18 +2637,25 @@ export interface components {
             /** @description Move the booking to this table. */
             table_id?: string;
         };
+        CallStaffInputBody: {
+            /**
+             * @description call: come to the table; bill: bring the bill; water: bring water.
+             * @default call
+             * @enum {string}
+             */
+            reason: "call" | "bill" | "water";
+        };
+        CallbackReply: {
+            /** Format: int64 */
+            return_code: number;
+            return_message: string;
+        };
         CancelOrderBody: {
             /** @description A manager's PIN, when the sent lines are worth more than the shop's void threshold and the caller is not a manager. */
             approval?: components["schemas"]["ApprovalBody"];
             /** Format: int64 */
             expected_version?: number;
             reason: string;
-        };
-        CashResult: {
-            /** Format: int64 */
-            change: number;
-            order: unknown;
-            payment: components["schemas"]["Payment"];
         };
         CatalogCategory: {
             /** Format: date-time */
@@ -2596,6 +2989,9 @@ export interface components {
              */
             value: number;
         };
+        DismissInputBody: {
+            reason: string;
+        };
         EnrollOutputBody: {
             otpauth_url: string;
             /** @description A PNG of otpauth_url as a QR code, base64. */
@@ -2609,6 +3005,10 @@ export interface components {
         };
         GroupsOutputBody: {
             items: components["schemas"]["CatalogModifierGroup"][] | null;
+        };
+        IPNAnswer: {
+            Message: string;
+            RspCode: string;
         };
         InventorySettings: {
             /**
@@ -2660,6 +3060,7 @@ export interface components {
             variant_name?: string;
             void_approved_by?: string;
             void_reason?: string;
+            voided_by?: string;
         };
         LineModifier: {
             group: string;
@@ -2929,6 +3330,14 @@ export interface components {
             /** Format: int64 */
             expected_version?: number;
         };
+        PageOutputBankTransferBody: {
+            items: components["schemas"]["BankTransfer"][] | null;
+            next_cursor: string;
+        };
+        PageOutputPaymentBody: {
+            items: components["schemas"]["Payment"][] | null;
+            next_cursor: string;
+        };
         PatchAreaBody: {
             name?: string;
             /** Format: int64 */
@@ -2999,35 +3408,72 @@ export interface components {
         PayBody: {
             /** Format: int64 */
             amount: number;
-            /**
-             * @description cash today; vietqr, vnpay, momo, zalopay and wallet arrive with their providers.
-             * @enum {string}
-             */
-            method: "cash";
+            /** @enum {string} */
+            method: "cash" | "wallet" | "vietqr" | "vnpay" | "momo" | "zalopay";
+            /** @description Where the customer's browser goes after paying (VNPay, MoMo, ZaloPay). */
+            return_url?: string;
             /**
              * Format: int64
              * @description Cash handed over; the change is tendered − amount.
              */
             tendered?: number;
+            /** @description The customer wallet to spend from (wallet). */
+            wallet_id?: string;
+        };
+        PayResult: {
+            /** Format: int64 */
+            change: number;
+            deeplink?: string;
+            order?: unknown;
+            payment: components["schemas"]["Payment"];
+            payment_url?: string;
+            public_qr_url?: string;
+            qr_code?: string;
+            qr_image_url?: string;
+            qr_payload?: string;
         };
         Payment: {
             /** Format: int64 */
             amount: number;
+            applied: boolean;
             /** Format: int64 */
             change?: number;
             /** Format: date-time */
             created_at: string;
             created_by: string;
+            deeplink?: string;
+            /**
+             * Format: date-time
+             * @description A pending intent stops holding its amount then.
+             */
+            expires_at?: string;
+            /** @enum {string} */
+            failure_reason?: "declined" | "cancelled" | "expired" | "provider_error";
             id: string;
             /** @enum {string} */
             method: "cash" | "vietqr" | "vnpay" | "momo" | "zalopay" | "wallet";
             order_id: string;
+            /** @description Where to send the customer (VNPay, MoMo, ZaloPay). */
+            payment_url?: string;
             provider_ref: string;
+            /** @description Content of a QR the provider asks to show (MoMo, ZaloPay). */
+            qr_code?: string;
+            reference: string;
+            /** Format: int64 */
+            refunded: number;
+            refunds?: components["schemas"]["Refund"][] | null;
+            shift_id?: string;
             shop_id: string;
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed" | "refunded";
             /** Format: int64 */
             tendered?: number;
+            /** Format: date-time */
+            updated_at: string;
+            wallet_id?: string;
+        };
+        PaymentsOutputBody: {
+            items: components["schemas"]["Payment"][] | null;
         };
         PinLoginInputBody: {
             /** @description The terminal's device secret, from registering it with the shop; required when the shop accepts PIN sign-in from registered terminals only. */
@@ -3215,13 +3661,29 @@ export interface components {
             status: "new" | "sent" | "voided";
         };
         QROrderView: {
+            /** Format: int64 */
+            amount_due: number;
             lines: components["schemas"]["QRLineView"][] | null;
             /** @description The new lines wait for staff to send them to the kitchen. */
             needs_confirmation: boolean;
             order_id: string;
             place_name: string;
+            shop_id: string;
+            /** @enum {string} */
+            status: "open" | "ordering" | "served" | "billing" | "paid" | "closed" | "cancelled";
             /** Format: int64 */
             total: number;
+        };
+        QRTable: {
+            /** @enum {string} */
+            kind: "table" | "room";
+            /** @description Orders from this code wait for staff to send them to the kitchen. */
+            needs_confirmation: boolean;
+            place_name: string;
+            /** @description Each party at this table keeps its own order (send order_id with later rounds). */
+            shared_table: boolean;
+            shop_id: string;
+            shop_name: string;
         };
         QrLineBody: {
             modifier_option_ids?: string[] | null;
@@ -3243,6 +3705,32 @@ export interface components {
         RefreshInputBody: {
             refresh_token: string;
         };
+        Refund: {
+            /** Format: int64 */
+            amount: number;
+            applied: boolean;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            failure?: string;
+            id: string;
+            method: string;
+            order_id: string;
+            payment_id: string;
+            provider_ref?: string;
+            reason: string;
+            reinstated?: boolean;
+            shop_id: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RefundInputBody: {
+            /** Format: int64 */
+            amount: number;
+            reason: string;
+        };
         RegisterDeviceBody: {
             /** @description What staff call the terminal, e.g. "Quầy 1". */
             name: string;
@@ -3260,6 +3748,14 @@ export interface components {
         };
         RenameStockItemBody: {
             name: string;
+        };
+        ReturnView: {
+            payment_id?: string;
+            provider_says_paid: boolean;
+            redirect_url?: string;
+            reference?: string;
+            status?: string;
+            verified: boolean;
         };
         RevokeOthersOutputBody: {
             /**
@@ -4226,6 +4722,9 @@ export interface components {
             shop_id: string;
             wallet_id: string;
         };
+        WebhookOutputBody: {
+            success: boolean;
+        };
     };
     responses: never;
     parameters: never;
@@ -4603,6 +5102,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RevokeOthersOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "assign-bank-transfer": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID chosen by the client for this mutation. Retrying with the same key and body returns the first response (header Idempotent-Replayed: true) without running the operation again; the same key with another body is refused (422). Keys are kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankTransfer"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "dismiss-bank-transfer": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID chosen by the client for this mutation. Retrying with the same key and body returns the first response (header Idempotent-Replayed: true) without running the operation again; the same key with another body is refused (422). Keys are kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DismissInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankTransfer"];
                 };
             };
             /** @description Error */
@@ -6192,6 +6767,37 @@ export interface operations {
             };
         };
     };
+    "list-order-payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentsOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "create-order-payment": {
         parameters: {
             query?: never;
@@ -6216,7 +6822,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CashResult"];
+                    "application/json": components["schemas"]["PayResult"];
                 };
             };
             /** @description Error */
@@ -6519,6 +7125,400 @@ export interface operations {
             };
         };
     };
+    "bank-transfer-webhook": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID chosen by the client for this mutation. Retrying with the same key and body returns the first response (header Idempotent-Replayed: true) without running the operation again; the same key with another body is refused (422). Keys are kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "momo-ipn": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID chosen by the client for this mutation. Retrying with the same key and body returns the first response (header Idempotent-Replayed: true) without running the operation again; the same key with another body is refused (422). Keys are kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "momo-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "vnpay-ipn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IPNAnswer"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "vnpay-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "zalopay-callback": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID chosen by the client for this mutation. Retrying with the same key and body returns the first response (header Idempotent-Replayed: true) without running the operation again; the same key with another body is refused (422). Keys are kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallbackReply"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "zalopay-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cancel-payment": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID chosen by the client for this mutation. Retrying with the same key and body returns the first response (header Idempotent-Replayed: true) without running the operation again; the same key with another body is refused (422). Keys are kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-payment-qr-png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Content-Type"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-payment-qr-svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Content-Type"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "refund-payment": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID chosen by the client for this mutation. Retrying with the same key and body returns the first response (header Idempotent-Replayed: true) without running the operation again; the same key with another body is refused (422). Keys are kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundInputBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "list-plans": {
         parameters: {
             query?: never;
@@ -6790,6 +7790,72 @@ export interface operations {
             };
         };
     };
+    "get-public-payment-qr-png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Content-Type"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-public-payment-qr-svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Content-Type"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "get-public-menu": {
         parameters: {
             query?: never;
@@ -6821,6 +7887,107 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "get-qr-table": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                qr_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QRTable"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "call-staff": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID chosen by the client for this mutation. Retrying with the same key and body returns the first response (header Idempotent-Replayed: true) without running the operation again; the same key with another body is refused (422). Keys are kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                qr_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallStaffInputBody"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-qr-order": {
+        parameters: {
+            query?: {
+                /** @description At a shared table, the party's own order. */
+                order_id?: string;
+            };
+            header?: never;
+            path: {
+                qr_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QROrderView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -7314,6 +8481,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BookingAvailability"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-bank-transfers": {
+        parameters: {
+            query?: {
+                status?: "matched" | "partial" | "unmatched" | "ignored" | "assigned" | "dismissed" | "";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOutputBankTransferBody"];
                 };
             };
             /** @description Error */
@@ -7954,6 +9156,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-shop-payments": {
+        parameters: {
+            query?: {
+                /** @description unapplied: money taken that no order counts */
+                status?: "pending" | "succeeded" | "failed" | "refunded" | "unapplied" | "";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                shop_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOutputPaymentBody"];
+                };
             };
             /** @description Error */
             default: {

@@ -9,7 +9,8 @@ export type OrderLine = Schemas['Line'];
 export type Totals = Schemas['Totals'];
 export type TimeCharge = Schemas['TimeCharge'];
 export type TimeStint = Schemas['TimeStint'];
-export type CashResult = Schemas['CashResult'];
+/** The answer to taking a payment; a cash one carries the change to hand back. */
+export type CashResult = Schemas['PayResult'];
 export type SubmitResult = Schemas['SubmitOutputBody'];
 export type SplitResult = Schemas['SplitOutputBody'];
 export type SplitEqually = Schemas['SplitEquallyOutputBody'];
@@ -30,6 +31,12 @@ export type NewDevice = Schemas['NewDevice'];
 export type LoginResult = Schemas['LoginOutputBody'];
 export type QROrderView = Schemas['QROrderView'];
 export type PrintResult = Schemas['PrintOutputBody'];
+export type QRTable = Schemas['QRTable'];
+export type Shift = Schemas['Shift'];
+export type ShiftDetail = Schemas['ShiftDetail'];
+export type ShiftSummary = Schemas['ShiftSummary'];
+export type ShiftMovement = Schemas['ShiftMovement'];
+export type ShiftCloseResult = Schemas['ShiftCloseResult'];
 
 /** A list answer of the API: `{items, next_cursor?}`. */
 export interface Page<T> {

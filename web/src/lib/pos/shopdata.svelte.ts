@@ -1,9 +1,11 @@
 // What the POS screens of one shop show, kept current from the shop's stream:
-// the floor, the live orders, today's bookings and the staff menu. Events are
-// coalesced: a burst of them costs one refetch of each thing they touch.
+// the floor, the live orders, today's bookings, the staff menu and the tables
+// calling for staff. Events are coalesced: a burst of them costs one refetch of
+// each thing they touch.
 import type { ApiClient } from '../api/client';
 import type { Booking, Floor, Menu, Order, Page } from '../api/types';
 import type { ShopStream, StreamEvent } from '../live.svelte';
+import { addCall, dismissCall, parseStaffCall, type StaffCall } from './calls';
 import { placeStates, type PlaceState } from './floor';
 
 type Part = 'floor' | 'orders' | 'bookings' | 'menu';
@@ -36,10 +38,15 @@ export class ShopData {
   error: unknown = $state();
   /** Orders that got QR lines waiting for staff, by order id (cleared when staff open the order). */
   qrWaiting: Set<string> = $state(new Set());
+  /** Tables and rooms calling for staff (table.staff_called), until dismissed here. */
+  calls: StaffCall[] = $state([]);
   readonly shopId: string;
   readonly states: Map<string, PlaceState> = $derived(placeStates(this.orders, this.bookings, this.now));
   readonly #api: ApiClient;
   readonly #stream: ShopStream;
+  readonly #callListeners = new Set<(c: StaffCall) => void>();
+  // Events replayed after a reconnect must not bring back calls already dismissed.
+  readonly #heardCalls = new Set<string>();
   #due = new Set<Part>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -83,6 +90,17 @@ export class ShopData {
     this.qrWaiting = next;
   }
 
+  /** Calls fn for every new call for staff (the POS rings). Returns the function that stops. */
+  onCall(fn: (c: StaffCall) => void): () => void {
+    this.#callListeners.add(fn);
+    return () => this.#callListeners.delete(fn);
+  }
+
+  /** Takes a call off the screens of this terminal (staff went to the table). */
+  dismissCall(key: string): void {
+    this.calls = dismissCall(this.calls, key);
+  }
+
   /** Fetches the named parts again. */
   async load(parts: readonly Part[]): Promise<void> {
     const base = `/api/v1/shops/${encodeURIComponent(this.shopId)}`;
@@ -121,6 +139,10 @@ export class ShopData {
   }
 
   #onEvent(e: StreamEvent): void {
+    if (e.type === 'table.staff_called') {
+      this.#onCall(e);
+      return;
+    }
     if (e.type === 'qr_order.placed') {
       const id = (e.data as { order_id?: unknown } | null)?.order_id;
       if (typeof id === 'string') this.qrWaiting = new Set(this.qrWaiting).add(id);
@@ -131,6 +153,18 @@ export class ShopData {
     }
     const parts = partsOf[e.type];
     if (parts) this.#schedule(parts);
+  }
+
+  #onCall(e: StreamEvent): void {
+    if (e.id) {
+      if (this.#heardCalls.has(e.id)) return;
+      this.#heardCalls.add(e.id);
+      if (this.#heardCalls.size > 500) this.#heardCalls.delete(this.#heardCalls.values().next().value!);
+    }
+    const call = parseStaffCall(e.data, new Date());
+    if (!call) return;
+    this.calls = addCall(this.calls, call);
+    for (const fn of this.#callListeners) fn(call);
   }
 
   // Takes an order pushed by the stream into the list (newer versions only).

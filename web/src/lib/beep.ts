@@ -1,6 +1,7 @@
-// The new-ticket sound: a short two-tone beep made with WebAudio, so the
-// kitchen display needs no audio file. Browsers only let a page make sound
-// after a tap, so the screen has a "sound on" button that calls unlock().
+// Short sounds made with WebAudio, so no audio file is needed: the kitchen
+// display's new-ticket beep and the POS chime when a table calls for staff.
+// Browsers only let a page make sound after a tap, so screens call unlock()
+// from one (the kitchen display's "sound on" button, any tap on the POS).
 
 type AudioContextClass = typeof AudioContext;
 
@@ -24,21 +25,31 @@ export class Beeper {
 
   /** Plays the new-ticket beep (nothing when audio is locked). */
   beep(): void {
+    this.#tones([880, 1320], 0.18, 0.16);
+  }
+
+  /** Plays the call-for-staff chime, a falling "ding-dong" unlike the kitchen's beep (nothing when locked). */
+  chime(): void {
+    this.#tones([1047, 784], 0.3, 0.28);
+  }
+
+  // Plays freqs one after another, step seconds apart, each lasting length seconds.
+  #tones(freqs: readonly number[], step: number, length: number): void {
     const ctx = this.#ctx;
     if (!ctx || ctx.state !== 'running') return;
     const t = ctx.currentTime;
-    for (const [i, freq] of [880, 1320].entries()) {
+    for (const [i, freq] of freqs.entries()) {
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
       osc.type = 'sine';
       osc.frequency.value = freq;
-      const start = t + i * 0.18;
+      const start = t + i * step;
       gain.gain.setValueAtTime(0.0001, start);
       gain.gain.exponentialRampToValueAtTime(0.4, start + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.16);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + length);
       osc.connect(gain).connect(ctx.destination);
       osc.start(start);
-      osc.stop(start + 0.17);
+      osc.stop(start + length + 0.01);
     }
   }
 
