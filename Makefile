@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X github.com/goodgo/goodgo/internal/app.Version=$(VERSION)
 HAVE_NPM := $(shell command -v npm 2>/dev/null)
 FUZZTIME ?= 5s
 
-.PHONY: run build web test test-go test-web test-e2e fuzz fuzz-long bench sqlc lint clean
+.PHONY: run build web test test-go test-web test-e2e fuzz fuzz-long bench sqlc lint clean k8s ops-check
 
 ## run: build the web app (when Node is installed) and start GoodGo with demo data on http://localhost:8080
 run: web
@@ -27,7 +27,7 @@ else
 endif
 
 ## test: everything CI checks — formatting, vet, Go tests, web checks and build, browser tests, short fuzz runs
-test: lint test-go test-web test-e2e fuzz
+test: lint ops-check test-go test-web test-e2e fuzz
 
 test-go:
 	$(GO) test -race -count=1 ./...
@@ -77,6 +77,18 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || find . -name '*.go' -not -path './web/node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## k8s: render the Kubernetes manifests (deploy/kubernetes/rendered/<env>.yaml) from deploy/kubernetes/base and
+## the environment overlays; commit the result (CI checks it is up to date)
+k8s:
+	$(GO) run ./deploy/cmd/render
+
+## ops-check: the deployment checks that need tools (.ci/run installs them): rendered manifests up to date,
+## promtool on the alert rules, actionlint on the workflows, shellcheck on the scripts. The other deployment
+## tests (manifest promises, routing, deploy.sh, backups, smoke) run with the Go tests.
+ops-check:
+	$(GO) run ./deploy/cmd/render -check
+	GOODGO_REQUIRE_OPS_TOOLS=1 $(GO) test -count=1 -run 'UpToDate|Promtool|Actionlint|Shellcheck' ./deploy/
 
 clean:
 	rm -rf bin web/dist/assets web/dist/index.html

@@ -26,6 +26,10 @@ commands:
   serve     start the server (default)
   migrate   apply pending migrations and exit
   openapi   print the OpenAPI 3.1 document
+  backup    copy the embedded SQLite database and key, online (goodgo backup --help)
+  restore   restore such a copy into the data directory (goodgo restore --help)
+  smoke     run the post-deployment smoke tests against a URL (goodgo smoke --help)
+  loadgen   drive simulated terminals and customers against a URL (goodgo loadgen --help)
   version   print the version
   help      print this help
 
