@@ -37,6 +37,8 @@ export default defineConfig({
     manifest: true,
   },
   server: {
+    // The web app bundles one file of the Go tree: the VietQR bank list (src/lib/pos/payments.ts).
+    fs: { allow: ['.', '../internal/payment/vietqr/banks.csv'] },
     proxy: Object.fromEntries(
       ['/api', '/health', '/docs', '/openapi.json', '/openapi.yaml', '/schemas', '/.well-known'].map(
         (prefix) => [prefix, { target: devApi, changeOrigin: false }],

@@ -24,7 +24,7 @@ export const streamEventTypes = [
   'booking.updated',
   'booking.cancelled',
   'booking.checked_in',
-  'payment.succeeded',
+  'payment.updated',
   'reset',
 ] as const;
 

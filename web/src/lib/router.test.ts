@@ -52,6 +52,7 @@ describe('posView', () => {
     ['/orders/abc', { name: 'order', orderId: 'abc' }],
     ['/karaoke', { name: 'karaoke' }],
     ['/terminal', { name: 'terminal' }],
+    ['/reconcile', { name: 'reconcile' }],
     ['/orders', { name: 'unknown' }],
     ['/orders/a/b', { name: 'unknown' }],
     ['/orders/%E0%A4%A', { name: 'unknown' }],

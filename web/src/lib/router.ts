@@ -81,6 +81,7 @@ export type PosView =
   | { readonly name: 'order'; readonly orderId: string }
   | { readonly name: 'karaoke' }
   | { readonly name: 'terminal' }
+  | { readonly name: 'reconcile' }
   | { readonly name: 'unknown' };
 
 /** Returns the POS screen for the section's sub-path (e.g. "/orders/{id}"). */
@@ -92,7 +93,7 @@ export function posView(rest: string): PosView {
     const orderId = decodeSegment(id);
     return orderId ? { name: 'order', orderId } : { name: 'unknown' };
   }
-  if (parts.length === 1 && (head === 'karaoke' || head === 'terminal')) return { name: head };
+  if (parts.length === 1 && (head === 'karaoke' || head === 'terminal' || head === 'reconcile')) return { name: head };
   return { name: 'unknown' };
 }
 

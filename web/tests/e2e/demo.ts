@@ -158,3 +158,38 @@ export function vnd(amount: number): string {
 export function vndName(amount: number): string {
   return vnd(amount).replace('\u00a0', ' ');
 }
+
+/**
+ * Opens a takeaway order in shop through the API with the named products
+ * (one of each) and sends it to the kitchen, ready to be paid; answers its id,
+ * total and place name ("#<pickup number>"). Payment tests start from one so they need no table of their own.
+ */
+export async function readyOrder(
+  request: APIRequestContext,
+  shopId: string,
+  products: string[],
+): Promise<{ id: string; total: number; place: string }> {
+  const token = await ownerToken(request);
+  const menu = await api<{ categories: { products: { id: string; name: string }[] }[] }>(request, token, 'GET', `/api/v1/shops/${shopId}/menu`);
+  const all = menu.categories.flatMap((c) => c.products);
+  const order = await api<{ id: string }>(request, token, 'POST', `/api/v1/shops/${shopId}/orders`, { type: 'takeaway' });
+  for (const name of products) {
+    const p = all.find((x) => x.name === name);
+    if (!p) throw new Error(`no product ${name} on the menu`);
+    await api(request, token, 'POST', `/api/v1/orders/${order.id}/lines`, { product_id: p.id, quantity: 1 });
+  }
+  await api(request, token, 'POST', `/api/v1/orders/${order.id}/submit`, {});
+  const o = await api<{ place_name: string; totals: { total: number } }>(request, token, 'GET', `/api/v1/orders/${order.id}`);
+  return { id: order.id, total: o.totals.total, place: o.place_name };
+}
+
+/** Sends a transfer to the shop's account from the bank simulator's page (its webhook reaches the server). */
+export async function bankTransfer(context: BrowserContext, amount: number, content: string): Promise<void> {
+  const bank = await context.newPage();
+  await bank.goto('/sim/bank/');
+  await bank.getByLabel('Số tiền (đồng)').fill(String(amount));
+  await bank.getByLabel('Nội dung chuyển khoản').fill(content);
+  await bank.getByRole('button', { name: 'Chuyển' }).click();
+  await expect(bank.getByRole('status')).toContainText('Đã gửi giao dịch');
+  await bank.close();
+}

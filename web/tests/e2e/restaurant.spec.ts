@@ -1,8 +1,8 @@
 // The restaurant workflow on one terminal: the owner signs in with email and
 // password, registers the browser as the café's terminal and signs out; the
 // cashier signs in with the PIN pad, opens a table on the floor plan, orders
-// (with options), sends to the kitchen, declines to open a shift when asked
-// before the cash payment (the payment goes on), takes cash with change,
+// (with options), sends to the kitchen, takes cash with change (declining to
+// open a shift when asked before the cash goes in: the payment goes on),
 // closes the order, and the table is free again.
 import { expect, test } from '@playwright/test';
 import { cafe, demo, screens, vnd, vndName } from './demo';
@@ -59,15 +59,16 @@ test('floor plan to closed order, paid in cash', async ({ page }) => {
   await expect(panel.locator('[data-line="Bánh mì thịt"]')).toContainText('Đã gửi bếp');
 
   // Cash: the customer hands over 100.000 ₫ and gets 17.000 ₫ back.
-  // No shift is open: the POS offers to open one first; skipping it still takes the cash.
+  // No shift is open: taking the cash offers to open one first; skipping it still takes the cash.
   await panel.getByRole('button', { name: 'Thanh toán' }).click();
+  const pay = page.getByRole('dialog', { name: 'Thanh toán · T1' });
+  await expect(pay.getByTestId('amount-due')).toHaveText(vnd(83000));
+  await expect(pay.getByRole('tab', { name: 'Tiền mặt' })).toHaveAttribute('aria-selected', 'true');
+  await screens(page, 'payment');
+  await pay.getByRole('button', { name: `Khách đưa ${vndName(100000)} Thối ${vndName(17000)}` }).click();
   const prompt = page.getByRole('dialog', { name: 'Chưa mở ca' });
   await expect(prompt).toContainText('Bạn chưa mở ca thu ngân');
   await prompt.getByRole('button', { name: 'Bỏ qua, thu tiền luôn' }).click();
-  const pay = page.getByRole('dialog', { name: 'Thanh toán' });
-  await expect(pay.getByTestId('amount-due')).toHaveText(vnd(83000));
-  await screens(page, 'payment');
-  await pay.getByRole('button', { name: `Khách đưa ${vndName(100000)} Thối ${vndName(17000)}` }).click();
   const paid = page.getByRole('dialog', { name: 'Đã thanh toán' });
   await expect(paid.getByTestId('change')).toContainText(vnd(17000));
   await paid.getByRole('button', { name: 'Đóng đơn' }).click();

@@ -1,5 +1,5 @@
 // A cashier's shift on a shop terminal: the first cash payment without a shift
-// offers to open one (with the float), the payment goes on at once, cash goes
+// offers to open one (with the float), the cash goes in at once, cash goes
 // in and out of the drawer from the top bar, and closing with the cash counted
 // shows the expected cash and the variance (short here, in red).
 import { expect, test } from '@playwright/test';
@@ -22,16 +22,16 @@ test('shift opened at the first cash payment, cash in and out, closed with a var
   await panel.getByRole('button', { name: 'Gửi bếp (1)' }).click();
   await expect(panel.locator('[data-line="Bánh mì thịt"]')).toContainText('Đã gửi bếp');
 
-  // Paying in cash without a shift: open one with a 500.000 ₫ float, then straight on to the payment.
+  // Paying in cash without a shift: open one with a 500.000 ₫ float, and the cash goes straight in.
   await panel.getByRole('button', { name: 'Thanh toán' }).click();
+  const pay = page.getByRole('dialog', { name: 'Thanh toán · T2' });
+  await expect(pay.getByTestId('amount-due')).toHaveText(vnd(25000));
+  await pay.getByRole('button', { name: `Đủ tiền ${vndName(25000)}` }).click();
   const prompt = page.getByRole('dialog', { name: 'Chưa mở ca' });
   await prompt.getByRole('button', { name: vndName(500000), exact: true }).click();
   await screens(page, 'shift-prompt');
   await prompt.getByRole('button', { name: `Mở ca với ${vndName(500000)}` }).click();
-  const pay = page.getByRole('dialog', { name: 'Thanh toán' });
-  await expect(pay.getByTestId('amount-due')).toHaveText(vnd(25000));
   await expect(shiftButton).toHaveText(/Ca từ \d\d:\d\d/);
-  await pay.getByRole('button', { name: `Đủ tiền ${vndName(25000)}` }).click();
   await page.getByRole('dialog', { name: 'Đã thanh toán' }).getByRole('button', { name: 'Đóng đơn' }).click();
   await expect(page.locator('[data-place="T2"]')).toHaveAttribute('data-status', 'free');
 

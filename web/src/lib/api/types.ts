@@ -9,8 +9,15 @@ export type OrderLine = Schemas['Line'];
 export type Totals = Schemas['Totals'];
 export type TimeCharge = Schemas['TimeCharge'];
 export type TimeStint = Schemas['TimeStint'];
-/** The answer to taking a payment; a cash one carries the change to hand back. */
-export type CashResult = Schemas['PayResult'];
+/** The answer to taking a payment: the change of a cash one, the QR or the provider's page of an intent. */
+export type PayResult = Schemas['PayResult'];
+export type Payment = Schemas['Payment'];
+export type AppliedPayment = Schemas['AppliedPayment'];
+export type Refund = Schemas['Refund'];
+export type BankTransfer = Schemas['BankTransfer'];
+export type Wallet = Schemas['Wallet'];
+export type WalletPage = Schemas['WalletPage'];
+export type WalletTxn = Schemas['WalletTxn'];
 export type SubmitResult = Schemas['SubmitOutputBody'];
 export type SplitResult = Schemas['SplitOutputBody'];
 export type SplitEqually = Schemas['SplitEquallyOutputBody'];

@@ -1,11 +1,12 @@
 // What staff can ask of an order from its panel, and when each applies.
-import type { Order, OrderLine } from '../api/types';
+import type { AppliedPayment, Order, OrderLine } from '../api/types';
 
 /** An action chosen in the order panel. */
 export type PanelAction =
   | { readonly kind: 'qty'; readonly line: OrderLine; readonly quantity: number }
   | { readonly kind: 'void'; readonly line: OrderLine }
   | { readonly kind: 'line_discount'; readonly line: OrderLine }
+  | { readonly kind: 'refund'; readonly payment: AppliedPayment }
   | {
       readonly kind:
         | 'submit'
