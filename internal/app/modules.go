@@ -140,8 +140,9 @@ func modules() []Module {
 	paymentService := func(k *Kit) *payment.Service {
 		if payments == nil {
 			payments = payment.New(k.DB, k.Clock, payment.Deps{Orders: orderPayments{orderService(k)}, Drawer: shiftService(k),
-				Wallets: walletService(k), Accounts: paymentAccounts{merchantService(k), bankWebhookKey(k)}, Config: paymentConfig(k),
-				Nudge: k.Relay.Nudge})
+				Wallets: walletService(k), Accounts: paymentAccounts{merchantService(k), bankWebhookKey(k)}, Tables: tableOrders{orderService(k)},
+				Config: paymentConfig(k),
+				Nudge:  k.Relay.Nudge})
 		}
 		return payments
 	}

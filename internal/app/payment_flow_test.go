@@ -117,3 +117,54 @@ func TestPaymentsThroughTheServerWithSimulators(t *testing.T) {
 		t.Fatalf("closed: %v", closed)
 	}
 }
+
+// TestCustomerPaysFromTheTable: a customer orders from the table's QR code and pays what is due by VietQR from
+// their phone; asking twice shows the same payment; the bank's webhook settles the order, which the phone sees.
+func TestCustomerPaysFromTheTable(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.PaymentSimulators = true
+	base, _ := start(t, cfg, modules())
+	w := &isolationWorld{base: base}
+	owner := w.must(t, "POST", "/api/v1/auth/register", "", map[string]string{"email": "ban@quan.vn",
+		"password": "Khách tự trả tiền 2026", "full_name": "Chủ quán", "merchant_name": "Quán Bàn"}, 201)["access_token"].(string)
+	shopID := w.must(t, "POST", "/api/v1/shops", owner, map[string]any{"name": "Cà phê sân", "business_type": "cafe",
+		"vat_rate_percent": 8}, 201)["id"].(string)
+	sp := "/api/v1/shops/" + shopID
+	w.must(t, "PATCH", sp, owner, map[string]any{"bank_bin": "970436", "bank_account_number": demoBankAccount,
+		"bank_account_name": "CA PHE SAN", "qr_orders_need_confirmation": false}, 200)
+	area := w.must(t, "POST", sp+"/areas", owner, map[string]any{"name": "Sân"}, 201)["id"].(string)
+	token := w.must(t, "POST", sp+"/tables", owner, map[string]any{"area_id": area, "name": "S1", "seats": 2}, 201)["qr_token"].(string)
+	cat := w.must(t, "POST", "/api/v1/categories", owner, map[string]any{"name": "Cà phê", "station": "bar"}, 201)["id"].(string)
+	coffee := w.must(t, "POST", "/api/v1/products", owner, map[string]any{"name": "Cà phê muối", "category_id": cat, "price": 45000}, 201)["id"].(string)
+	tp := "/api/v1/public/tables/" + token
+	w.must(t, "POST", tp+"/payments", "", map[string]any{"method": "vietqr"}, 404) // nothing ordered yet
+	w.must(t, "POST", tp+"/orders", "", map[string]any{"lines": []map[string]any{{"product_id": coffee, "quantity": 2}}}, 201)
+
+	pay := w.must(t, "POST", tp+"/payments", "", map[string]any{"method": "vietqr"}, 201)
+	if pay["amount"].(float64) != 90000 || pay["status"] != "pending" || !strings.Contains(pay["qr_payload"].(string), pay["reference"].(string)) {
+		t.Fatalf("customer's VietQR: %v", pay)
+	}
+	again := w.must(t, "POST", tp+"/payments", "", map[string]any{"method": "vietqr"}, 201)
+	if again["payment_id"] != pay["payment_id"] || again["qr_payload"] != pay["qr_payload"] {
+		t.Fatalf("asking again shows the same payment: %v", again)
+	}
+	w.must(t, "POST", tp+"/payments", "", map[string]any{"method": "cash"}, 422)
+	img, err := http.Get(pay["public_qr_url"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img.Body.Close()
+	if img.StatusCode != 200 || !strings.HasPrefix(img.Header.Get("Content-Type"), "image/svg+xml") {
+		t.Fatalf("public QR image: %d %s", img.StatusCode, img.Header.Get("Content-Type"))
+	}
+	res, err := http.PostForm(base+"/sim/bank/transfers", url.Values{"amount": {"90000"}, "content": {pay["reference"].(string)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	eventually(t, "the phone sees the order paid", func() (bool, string) {
+		st := w.must(t, "GET", tp+"/order", "", nil, 200)["status"].(string)
+		return st == "paid", st
+	})
+	w.must(t, "POST", tp+"/payments", "", map[string]any{"method": "vnpay"}, 409) // nothing due any more
+}

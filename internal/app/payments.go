@@ -53,6 +53,17 @@ func orderState(o order.Order) payment.OrderState {
 	return payment.OrderState{ID: o.ID, ShopID: o.ShopID, Status: string(o.Status), AmountDue: o.Totals.AmountDue, Order: o}
 }
 
+// tableOrders finds the order a customer pays from the table's QR code.
+type tableOrders struct{ svc *order.Service }
+
+func (t tableOrders) QROrder(ctx context.Context, token, orderID string) (tenant.ID, string, string, error) {
+	m, v, err := t.svc.QROrderOf(ctx, token, orderID)
+	if err != nil {
+		return "", "", "", err
+	}
+	return m, v.ShopID, v.OrderID, nil
+}
+
 // paymentAccounts gives the payment module the shops' provider accounts (sealed in the merchant module) and
 // bank accounts (shop settings).
 type paymentAccounts struct {

@@ -142,12 +142,18 @@ func (s *Service) QRTableOf(ctx context.Context, token string) (QRTable, error) 
 // QROrderAt returns the customer's view of the live order at the QR code's table or room (at a shared table,
 // the party's own order orderID). NotFound when there is none (nothing ordered yet, or it was closed).
 func (s *Service) QROrderAt(ctx context.Context, token, orderID string) (QROrderView, error) {
+	_, v, err := s.QROrderOf(ctx, token, orderID)
+	return v, err
+}
+
+// QROrderOf is QROrderAt with the order's merchant, for the payment a customer makes from the table.
+func (s *Service) QROrderOf(ctx context.Context, token, orderID string) (tenant.ID, QROrderView, error) {
 	if s.qr == nil {
-		return QROrderView{}, apperr.E(apperr.NotFound, "QR ordering is not available here")
+		return "", QROrderView{}, apperr.E(apperr.NotFound, "QR ordering is not available here")
 	}
 	place, err := s.qr.ResolveQR(ctx, token)
 	if err != nil {
-		return QROrderView{}, err
+		return "", QROrderView{}, err
 	}
 	m := place.MerchantID
 	var o Order
@@ -177,9 +183,9 @@ func (s *Service) QROrderAt(ctx context.Context, token, orderID string) (QROrder
 		return s.fill(ctx, tx, m, &o, s.now())
 	})
 	if err != nil {
-		return QROrderView{}, err
+		return "", QROrderView{}, err
 	}
-	return qrView(o, place), nil
+	return m, qrView(o, place), nil
 }
 
 // EventStaffCalled asks the shop's staff to come to a table or room (the customer's "gọi nhân viên").

@@ -434,6 +434,9 @@ func (s *Service) AddLines(ctx context.Context, m tenant.ID, orderID string, in 
 	}
 	return s.change(ctx, m, orderID, c, func(ctx context.Context, tx *sql.Tx, o *Order, now time.Time) error {
 		q := orderdb.New(tx)
+		if o.Status == StatusPaid { // more was ordered after paying: the order owes again
+			o.Status = StatusOrdering
+		}
 		for i, p := range priced {
 			mods, err := json.Marshal(nonNil(p.Modifiers))
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/goodgo/goodgo/internal/payment/banktransfer"
 	"github.com/goodgo/goodgo/internal/payment/vnpay"
 	"github.com/goodgo/goodgo/internal/payment/zalopay"
+	"github.com/goodgo/goodgo/internal/platform/apperr"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
 	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
@@ -21,6 +22,7 @@ func (s *Service) Routes(api huma.API) {
 	s.staffRoutes(api)
 	s.reconcileRoutes(api)
 	s.callbackRoutes(api)
+	s.customerRoutes(api)
 }
 
 func (s *Service) staffRoutes(api huma.API) {
@@ -179,6 +181,32 @@ func (s *Service) reconcileRoutes(api huma.API) {
 			t, err := s.DismissTransfer(ctx, m, in.TransferID, in.Body.Reason, p.UserID, rbac.ShopAccess(ctx, rbac.PaymentReconcile))
 			return &transferOutput{Body: t}, err
 		})
+}
+
+type tablePayInput struct {
+	Token string `path:"qr_token" minLength:"8" maxLength:"64"`
+	Body  struct {
+		Method  string `json:"method" enum:"vietqr,vnpay,momo,zalopay"`
+		OrderID string `json:"order_id,omitempty" maxLength:"64" doc:"At a shared table, the party's own order."`
+	}
+}
+
+type customerPaymentOutput struct{ Body CustomerPayment }
+
+// customerRoutes registers what a customer's phone may do with money: pay their table's order.
+func (s *Service) customerRoutes(api huma.API) {
+	o := huma.Operation{OperationID: "pay-from-table", Method: http.MethodPost, Path: "/api/v1/public/tables/{qr_token}/payments",
+		Summary: "A customer pays what their table's order owes by VietQR, VNPay, MoMo or ZaloPay (the same waiting payment if asked again)",
+		Tags:    []string{"Public"}, DefaultStatus: http.StatusCreated}
+	rbac.Public(&o, "customers pay from the table's QR code without an account")
+	huma.Register(api, o, func(ctx context.Context, in *tablePayInput) (*customerPaymentOutput, error) {
+		ip := ""
+		if addr, ok := httpapi.ClientIP(ctx); ok && addr.IsValid() {
+			ip = addr.String()
+		}
+		p, err := s.PayFromTable(ctx, in.Token, in.Body.OrderID, in.Body.Method, ip)
+		return &customerPaymentOutput{Body: p}, apperr.Located(err, "body")
+	})
 }
 
 func (s *Service) callbackRoutes(api huma.API) {

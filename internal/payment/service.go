@@ -170,7 +170,9 @@ type Deps struct {
 	Drawer   Drawer
 	Wallets  Wallets
 	Accounts Accounts
-	Config   Config
+	// Tables lets customers pay from a table's QR code; nil: they cannot.
+	Tables QRTables
+	Config Config
 	// Nudge wakes the outbox relay after a commit; nil does nothing.
 	Nudge func()
 }
@@ -184,6 +186,7 @@ type Service struct {
 	drawer   Drawer
 	wallets  Wallets
 	accounts Accounts
+	tables   QRTables
 	cfg      Config
 
 	// beforeCommit, when set (tests), runs at the end of every settling transaction: an error aborts it, as
@@ -194,7 +197,7 @@ type Service struct {
 // New returns the service over d (migrated with Migrations and events.Migrations).
 func New(d *db.DB, clk clock.Clock, deps Deps) *Service {
 	s := &Service{db: d, clk: clk, nudge: deps.Nudge, orders: deps.Orders, drawer: deps.Drawer, wallets: deps.Wallets,
-		accounts: deps.Accounts, cfg: deps.Config}
+		accounts: deps.Accounts, tables: deps.Tables, cfg: deps.Config}
 	if s.nudge == nil {
 		s.nudge = func() {}
 	}
@@ -352,6 +355,9 @@ func (s *Service) emitData(ctx context.Context, tx *sql.Tx, m tenant.ID, typ, sh
 		return fmt.Errorf("encode %s: %w", typ, err)
 	}
 	evs := []events.Event{{Type: typ, Subject: Subject, MerchantID: m, ShopID: shopID, OccurredAt: at, Data: b}}
+	if typ == EventTransferUpdated && shopID != "" { // the manager's reconcile screen follows transfers live
+		evs = append(evs, events.Event{Type: typ, Subject: ShopSubject(shopID), MerchantID: m, ShopID: shopID, OccurredAt: at, Data: b})
+	}
 	if p != nil {
 		pb, err := json.Marshal(p)
 		if err != nil {

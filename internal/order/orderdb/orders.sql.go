@@ -120,8 +120,8 @@ func (q *Queries) CountLiveShopOrders(ctx context.Context, arg CountLiveShopOrde
 
 const getLiveOrderAt = `-- name: GetLiveOrderAt :one
 SELECT id FROM orders
-WHERE merchant_id = $1 AND shop_id = $2
-  AND status IN ('open', 'ordering', 'served', 'billing')
+WHERE merchant_id = $1 AND shop_id = $2 AND split_of = ''
+  AND status IN ('open', 'ordering', 'served', 'billing', 'paid')
   AND ((table_id <> '' AND table_id = $3) OR (room_id <> '' AND room_id = $4))
 LIMIT 1
 `
@@ -133,7 +133,7 @@ type GetLiveOrderAtParams struct {
 	RoomID     string
 }
 
-// GetLiveOrderAt finds the live order of a table or room of a shop.
+// GetLiveOrderAt finds the live order of a table or room of a shop (a paid one too, until it closes).
 func (q *Queries) GetLiveOrderAt(ctx context.Context, arg GetLiveOrderAtParams) (string, error) {
 	row := q.db.QueryRowContext(ctx, getLiveOrderAt,
 		arg.MerchantID,

@@ -91,10 +91,10 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND table_id = sqlc.arg(table_id) AND 
   AND status IN ('open', 'ordering', 'served', 'billing', 'paid');
 
 -- name: GetLiveOrderAt :one
--- GetLiveOrderAt finds the live order of a table or room of a shop.
+-- GetLiveOrderAt finds the live order of a table or room of a shop (a paid one too, until it closes).
 SELECT id FROM orders
-WHERE merchant_id = sqlc.arg(merchant_id) AND shop_id = sqlc.arg(shop_id)
-  AND status IN ('open', 'ordering', 'served', 'billing')
+WHERE merchant_id = sqlc.arg(merchant_id) AND shop_id = sqlc.arg(shop_id) AND split_of = ''
+  AND status IN ('open', 'ordering', 'served', 'billing', 'paid')
   AND ((table_id <> '' AND table_id = sqlc.arg(table_id)) OR (room_id <> '' AND room_id = sqlc.arg(room_id)))
 LIMIT 1;
 
