@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { QROrderView } from './api/types';
-import { orderStage, Poller, roundOrderId, isSavedOrder, type Visibility } from './qr';
+import { canPay, orderStage, Poller, roundOrderId, isSavedOrder, sameOriginPath, type Visibility } from './qr';
 
 function view(p: Partial<QROrderView>): QROrderView {
   return { order_id: 'o1', shop_id: 's', place_name: 'S4', status: 'ordering', needs_confirmation: true, lines: [], total: 0, amount_due: 0, ...p };
@@ -19,6 +19,36 @@ describe('orderStage', () => {
   ];
   for (const c of cases) {
     it(c.name, () => expect(orderStage(c.v)).toBe(c.want));
+  }
+});
+
+describe('canPay', () => {
+  const cases: { name: string; v: QROrderView; want: boolean }[] = [
+    { name: 'something due in the kitchen', v: view({ status: 'served', amount_due: 52000 }), want: true },
+    { name: 'due while staff still confirm', v: view({ lines: [line('new')], amount_due: 30000 }), want: true },
+    { name: 'bill on its way', v: view({ status: 'billing', amount_due: 30000 }), want: true },
+    { name: 'nothing ordered yet', v: view({ status: 'open', amount_due: 0 }), want: false },
+    { name: 'paid in full', v: view({ status: 'paid', amount_due: 0 }), want: false },
+    { name: 'cancelled', v: view({ status: 'cancelled', amount_due: 30000 }), want: false },
+  ];
+  for (const c of cases) {
+    it(c.name, () => expect(canPay(c.v)).toBe(c.want));
+  }
+});
+
+describe('sameOriginPath', () => {
+  const cases: { name: string; url: string | undefined; want: string | undefined }[] = [
+    { name: 'another host', url: 'https://pos.example.vn/api/v1/public/payments/tok/qr.svg', want: '/api/v1/public/payments/tok/qr.svg' },
+    { name: 'keeps the query', url: 'http://127.0.0.1:8080/api/v1/x/qr.svg?size=8', want: '/api/v1/x/qr.svg?size=8' },
+    { name: 'a path already', url: '/api/v1/public/payments/tok/qr.svg', want: '/api/v1/public/payments/tok/qr.svg' },
+    { name: 'protocol-relative stays on this origin', url: '//evil.example/qr.svg', want: '/qr.svg' },
+    { name: 'no address', url: undefined, want: undefined },
+    { name: 'empty', url: '', want: undefined },
+    { name: 'a data URL', url: 'data:image/svg+xml,<svg/>', want: undefined },
+    { name: 'javascript', url: 'javascript:alert(1)', want: undefined },
+  ];
+  for (const c of cases) {
+    it(c.name, () => expect(sameOriginPath(c.url)).toBe(c.want));
   }
 });
 

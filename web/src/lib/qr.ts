@@ -1,7 +1,8 @@
 // The customer's side of a table's QR code, kept pure so it is unit-tested:
 // what stage the table's order is at in the customer's words, which order a
 // phone at a shared table continues, and a poller that asks the server again
-// every few seconds while the page is on screen (and never while it is hidden).
+// every few seconds while the page is on screen (and never while it is hidden),
+// and what the phone needs to pay the order itself.
 import type { QROrderView } from './api/types';
 
 /** Where the table's order stands, as the customer's phone says it. */
@@ -24,6 +25,29 @@ export function orderStage(view: Pick<QROrderView, 'status' | 'lines'>): OrderSt
     default:
       return (view.lines ?? []).some((l) => l.status === 'new') ? 'waiting' : 'kitchen';
   }
+}
+
+/** Reports whether the customer may pay the order from the phone: something is due on an order still going. */
+export function canPay(view: Pick<QROrderView, 'status' | 'lines' | 'amount_due'>): boolean {
+  return view.amount_due > 0 && orderStage(view) !== 'finished';
+}
+
+/**
+ * Returns the path (and query) of an address the server built from its public
+ * URL, to load it from the page's own origin: the customer pages allow images
+ * from there only (CSP), and the public URL may name another host than the one
+ * the phone reached. Undefined for no address or one that is not http(s).
+ */
+export function sameOriginPath(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url, 'http://page.invalid');
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  return u.pathname + u.search;
 }
 
 /** What a phone remembers of its party's own order at a shared table. */

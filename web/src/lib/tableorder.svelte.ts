@@ -2,9 +2,9 @@
 // /public/tables/{qr_token}/order every few seconds while the page is on
 // screen. At a table the shop lets several parties share, the phone keeps its
 // party's order id (localStorage, by table token), asks for that order, and
-// sends it with later rounds so they join it.
+// sends it with later rounds so they join it, and pays it.
 import { ApiError, NetworkError, type ApiClient } from './api/client';
-import type { QROrderView } from './api/types';
+import type { CustomerPayment, QROrderView, TablePayMethod } from './api/types';
 import { readSaved, writeSaved } from './cart';
 import type { KeyValueStore } from './locale.svelte';
 import { isSavedOrder, Poller, roundOrderId, type SavedOrder, type Visibility } from './qr';
@@ -22,6 +22,7 @@ export class TableOrder {
   offline = $state(false);
   readonly #api: ApiClient;
   readonly #path: string;
+  readonly #payPath: string;
   readonly #shared: boolean;
   readonly #store: KeyValueStore | undefined;
   readonly #key: string;
@@ -31,7 +32,9 @@ export class TableOrder {
   /** shared: the table lets several parties keep their own orders (QRTable.shared_table). */
   constructor(api: ApiClient, qrToken: string, shared: boolean, store: KeyValueStore | undefined) {
     this.#api = api;
-    this.#path = `/api/v1/public/tables/${encodeURIComponent(qrToken)}/order`;
+    const table = `/api/v1/public/tables/${encodeURIComponent(qrToken)}`;
+    this.#path = `${table}/order`;
+    this.#payPath = `${table}/payments`;
     this.#shared = shared;
     this.#store = store;
     this.#key = `goodgo.qr_order.${qrToken}`;
@@ -66,6 +69,23 @@ export class TableOrder {
     this.checkedAt = new Date();
     this.offline = false;
     this.refresh();
+  }
+
+  /**
+   * Opens a payment of method for what the order owes (at a shared table, the
+   * party's own order), or gets the one opened before that still waits. The
+   * status is asked again at once. Asking again after a lost answer is safe:
+   * the server shows the same waiting payment. Throws the server's ApiError
+   * (404 nothing ordered, 409 nothing due) or NetworkError when offline.
+   */
+  async pay(method: TablePayMethod): Promise<CustomerPayment> {
+    const orderId = this.#shared ? this.#saved?.order_id : undefined;
+    const body = orderId ? { method, order_id: orderId } : { method };
+    try {
+      return await this.#api.post<CustomerPayment>(this.#payPath, body);
+    } finally {
+      this.refresh();
+    }
   }
 
   async #check(): Promise<number | undefined> {

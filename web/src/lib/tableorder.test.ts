@@ -94,4 +94,54 @@ describe('TableOrder', () => {
     expect(order.view?.order_id).toBe('next');
     stop();
   });
+
+  describe('pay', () => {
+    /** A server that records the payment requests (method, path, body) and answers them with pay. */
+    function payServer(pay: (body: unknown) => Response): { api: ApiClient; posts: { path: string; body: unknown }[]; polls: URL[] } {
+      const posts: { path: string; body: unknown }[] = [];
+      const polls: URL[] = [];
+      const api = new ApiClient({
+        fetch: async (input, init) => {
+          const url = new URL(String(input), 'http://pos.test');
+          if (init?.method === 'POST') {
+            const body: unknown = JSON.parse(String(init.body));
+            posts.push({ path: url.pathname, body });
+            return pay(body);
+          }
+          polls.push(url);
+          return json(200, view({ order_id: url.searchParams.get('order_id') ?? 'o1', amount_due: 52000 }));
+        },
+      });
+      return { api, posts, polls };
+    }
+    const waiting = (method: string) =>
+      json(201, { payment_id: 'p1', method, amount: 52000, status: 'pending', reference: 'GG7K2M9Q', public_qr_url: 'https://pos.example/api/v1/public/payments/t/qr.svg' });
+
+    const cases: { name: string; shared: boolean; saved?: string; method: 'vietqr' | 'vnpay'; want: unknown }[] = [
+      { name: 'the table’s one order: just the method', shared: false, saved: 'mine', method: 'vietqr', want: { method: 'vietqr' } },
+      { name: 'a shared table: the party’s own order', shared: true, saved: 'mine', method: 'vnpay', want: { method: 'vnpay', order_id: 'mine' } },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const store = new Store();
+        if (c.saved) store.setItem('goodgo.qr_order.tok', JSON.stringify({ order_id: c.saved }));
+        const { api, posts } = payServer(() => waiting(c.method));
+        const got = await new TableOrder(api, 'tok', c.shared, store).pay(c.method);
+        expect(posts).toEqual([{ path: '/api/v1/public/tables/tok/payments', body: c.want }]);
+        expect(got.reference).toBe('GG7K2M9Q');
+      });
+    }
+
+    it('asks for the status again at once, even when the server refuses', async () => {
+      const { api, polls } = payServer(() => json(409, { title: 'Conflict', status: 409, detail: 'nothing is due on this order' }));
+      const order = new TableOrder(api, 'tok', false, new Store());
+      const stop = order.start(page);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls).toHaveLength(1);
+      await expect(order.pay('vietqr')).rejects.toMatchObject({ status: 409 });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls).toHaveLength(2);
+      stop();
+    });
+  });
 });

@@ -1347,6 +1347,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/tables/{qr_token}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A customer pays what their table's order owes by VietQR, VNPay, MoMo or ZaloPay (the same waiting payment if asked again) */
+        post: operations["pay-from-table"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shifts/{shift_id}": {
         parameters: {
             query?: never;
@@ -2950,6 +2967,24 @@ export interface components {
             /** Format: int64 */
             y?: number;
         };
+        CustomerPayment: {
+            /** Format: int64 */
+            amount: number;
+            deeplink?: string;
+            /** @enum {string} */
+            method: "vietqr" | "vnpay" | "momo" | "zalopay";
+            payment_id: string;
+            /** @description The provider's pay page (VNPay, MoMo, ZaloPay). */
+            payment_url?: string;
+            /** @description The VietQR as an image. */
+            public_qr_url?: string;
+            /** @description The VietQR string (for a banking app). */
+            qr_payload?: string;
+            /** @description The transfer note a VietQR carries. */
+            reference: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "refunded";
+        };
         Device: {
             /** Format: date-time */
             created_at: string;
@@ -4354,6 +4389,12 @@ export interface components {
              * @description Position on the floor plan (grid units from the top).
              */
             y: number;
+        };
+        TablePayInputBody: {
+            /** @enum {string} */
+            method: "vietqr" | "vnpay" | "momo" | "zalopay";
+            /** @description At a shared table, the party's own order. */
+            order_id?: string;
         };
         TemplatesOutputBody: {
             items: components["schemas"]["MenuTemplate"][] | null;
@@ -8016,6 +8057,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QROrderView"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pay-from-table": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID chosen by the client for this mutation. Retrying with the same key and body returns the first response (header Idempotent-Replayed: true) without running the operation again; the same key with another body is refused (422). Keys are kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                qr_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TablePayInputBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerPayment"];
                 };
             };
             /** @description Error */

@@ -39,6 +39,10 @@ export type LoginResult = Schemas['LoginOutputBody'];
 export type QROrderView = Schemas['QROrderView'];
 export type PrintResult = Schemas['PrintOutputBody'];
 export type QRTable = Schemas['QRTable'];
+/** A payment a customer opened from the table's QR code: how to pay it, never staff details. */
+export type CustomerPayment = Schemas['CustomerPayment'];
+/** How a customer may pay from the table: VietQR or a provider's page. */
+export type TablePayMethod = Schemas['TablePayInputBody']['method'];
 export type Shift = Schemas['Shift'];
 export type ShiftDetail = Schemas['ShiftDetail'];
 export type ShiftSummary = Schemas['ShiftSummary'];
