@@ -1,13 +1,8 @@
 package booking_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -21,23 +16,9 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/httpapi/httpapitest"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 )
-
-// tokens is the test Authenticator: "Bearer <name>" authenticates as the principal registered under name.
-type tokens map[string]*httpapi.Principal
-
-func (ts tokens) Authenticate(_ context.Context, r *http.Request) (*httpapi.Principal, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return nil, nil
-	}
-	p, ok := ts[strings.TrimPrefix(h, "Bearer ")]
-	if !ok {
-		return nil, io.ErrUnexpectedEOF // any error: the credentials are invalid
-	}
-	return p, nil
-}
 
 // The principals of world, by token name.
 const (
@@ -61,23 +42,14 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	shopRole := func(shop, role string) *httpapi.Principal {
 		return &httpapi.Principal{UserID: role + "-user", MerchantID: e.a, ShopRoles: map[string][]string{shop: {role}}, Kind: "staff"}
 	}
-	principals := tokens{
+	principals := httpapitest.Tokens{
 		ownerA:    {UserID: "owner-of-a", MerchantID: e.a, Roles: []string{"owner"}, Kind: "user"},
 		ownerB:    {UserID: "owner-of-b", MerchantID: e.b, Roles: []string{"owner"}, Kind: "user"},
 		cashierA1: shopRole(e.a1, "cashier"),
 		kitchenA1: shopRole(e.a1, "kitchen"),
 		waiterA2:  shopRole(e.a2, "waiter"),
 	}
-	srv, err := httpapi.New(httpapi.Config{}, httpapi.Deps{
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-		DB:            d,
-		Authenticator: principals,
-		Authorizer:    rbac.Guard{},
-		Clock:         e.clk,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpapitest.NewServer(t, httpapi.Config{}, d, e.clk, principals)
 	e.svc.Routes(srv.API)
 	return &world{env: e, api: srv.API, handler: srv.Handler()}
 }
@@ -85,33 +57,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 // call sends a request as the principal named token and returns the status and the decoded JSON body.
 func (w *world) call(t *testing.T, token, method, path string, body any, headers ...string) (int, map[string]any) {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(b)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, req)
-	var out map[string]any
-	if rec.Body.Len() > 0 {
-		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-			t.Fatalf("%s %s: %d, body not JSON: %q", method, path, rec.Code, rec.Body.String())
-		}
-	}
-	return rec.Code, out
+	return httpapitest.Call(t, w.handler, token, method, path, body, headers...)
 }
 
 // body is a valid create-booking body for table B4 of A1 over [start, end), times sent with +07:00.

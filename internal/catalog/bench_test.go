@@ -17,6 +17,7 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/httpapi/httpapitest"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
 	"github.com/goodgo/goodgo/internal/platform/money"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
@@ -41,11 +42,8 @@ func benchServer(b *testing.B) (http.Handler, string) {
 		}
 	}
 	huge := httpapi.Limit{Count: 1 << 30, Per: time.Minute}
-	srv, err := httpapi.New(httpapi.Config{Limits: map[httpapi.Class]httpapi.Limit{httpapi.ClassPublic: huge, httpapi.ClassRead: huge}},
-		httpapi.Deps{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), DB: d, Authenticator: tokens{}, Authorizer: rbac.Guard{}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv := httpapitest.NewServer(b, httpapi.Config{Limits: map[httpapi.Class]httpapi.Limit{httpapi.ClassPublic: huge, httpapi.ClassRead: huge}},
+		d, nil, httpapitest.Tokens{})
 	e.svc.Routes(srv.API)
 	bare := huma.Operation{OperationID: "bench-bare", Method: http.MethodGet, Path: "/api/v1/public/bench-bare"}
 	rbac.Public(&bare, "benchmark")

@@ -1,11 +1,8 @@
 package catalog_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -18,24 +15,10 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/httpapi/httpapitest"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 )
-
-// tokens is the test Authenticator: "Bearer <name>" authenticates as the principal registered under name.
-type tokens map[string]*httpapi.Principal
-
-func (ts tokens) Authenticate(_ context.Context, r *http.Request) (*httpapi.Principal, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return nil, nil
-	}
-	p, ok := ts[strings.TrimPrefix(h, "Bearer ")]
-	if !ok {
-		return nil, io.ErrUnexpectedEOF
-	}
-	return p, nil
-}
 
 // world is two merchants' cafés over HTTP (A with a second shop), with principals for A's owner, A's
 // cashier in A's first shop, and B's owner.
@@ -45,7 +28,7 @@ type world struct {
 	a2        string
 	api       huma.API
 	handler   http.Handler
-	principal tokens
+	principal httpapitest.Tokens
 }
 
 const (
@@ -59,21 +42,12 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	e := newEnv(t, d)
 	w := &world{env: e, a: newCafe(t, e), b: newCafe(t, e)}
 	w.a2 = e.shops.add(w.a.m, "Cà phê 2")
-	w.principal = tokens{
+	w.principal = httpapitest.Tokens{
 		ownerA:   {UserID: "oa", MerchantID: w.a.m, Roles: []string{"owner"}, Kind: "user"},
 		ownerB:   {UserID: "ob", MerchantID: w.b.m, Roles: []string{"owner"}, Kind: "user"},
 		cashierA: {UserID: "ca", MerchantID: w.a.m, ShopRoles: map[string][]string{w.a.shop: {"cashier"}}, Kind: "staff"},
 	}
-	srv, err := httpapi.New(httpapi.Config{}, httpapi.Deps{
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-		DB:            d,
-		Authenticator: w.principal,
-		Authorizer:    rbac.Guard{},
-		Clock:         e.clk,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpapitest.NewServer(t, httpapi.Config{}, d, e.clk, w.principal)
 	e.svc.Routes(srv.API)
 	w.api, w.handler = srv.API, srv.Handler()
 	return w
@@ -82,40 +56,13 @@ func newWorld(t testing.TB, d *db.DB) *world {
 // do sends a request as the principal named token (none when "") and returns the recorder.
 func (w *world) do(t testing.TB, token, method, path string, body any, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(b)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, req)
-	return rec
+	return httpapitest.Do(t, w.handler, token, method, path, body, header...)
 }
 
 // call is do with the body decoded as JSON.
 func (w *world) call(t testing.TB, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	rec := w.do(t, token, method, path, body)
-	var out map[string]any
-	if rec.Body.Len() > 0 {
-		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-			t.Fatalf("%s %s: %d, body not JSON: %q", method, path, rec.Code, rec.Body.String())
-		}
-	}
-	return rec.Code, out
+	return httpapitest.Call(t, w.handler, token, method, path, body)
 }
 
 type operation struct {

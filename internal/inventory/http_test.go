@@ -1,36 +1,15 @@
 package inventory_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
-	"github.com/goodgo/goodgo/internal/platform/rbac"
+	"github.com/goodgo/goodgo/internal/platform/httpapi/httpapitest"
 )
-
-// tokens is the test Authenticator: "Bearer <name>" authenticates as the principal registered under name.
-type tokens map[string]*httpapi.Principal
-
-func (ts tokens) Authenticate(_ context.Context, r *http.Request) (*httpapi.Principal, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return nil, nil
-	}
-	p, ok := ts[strings.TrimPrefix(h, "Bearer ")]
-	if !ok {
-		return nil, io.ErrUnexpectedEOF
-	}
-	return p, nil
-}
 
 type world struct {
 	*env
@@ -40,51 +19,22 @@ type world struct {
 func newWorld(t *testing.T, d *db.DB) *world {
 	t.Helper()
 	e := newEnv(t, d)
-	toks := tokens{
+	toks := httpapitest.Tokens{
 		"owner-a":    {UserID: "oa", MerchantID: e.a, Roles: []string{"owner"}, Kind: "user"},
 		"owner-b":    {UserID: "ob", MerchantID: e.b, Roles: []string{"owner"}, Kind: "user"},
 		"cashier-a1": {UserID: "ca", MerchantID: e.a, ShopRoles: map[string][]string{e.a1: {"cashier"}}, Kind: "staff"},
 		"manager-a1": {UserID: "ma", MerchantID: e.a, ShopRoles: map[string][]string{e.a1: {"manager"}}, Kind: "staff"},
 	}
-	srv, err := httpapi.New(httpapi.Config{}, httpapi.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: d,
-		Authenticator: toks, Authorizer: rbac.Guard{}, Clock: e.clk})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpapitest.NewServer(t, httpapi.Config{}, d, e.clk, toks)
 	e.svc.Routes(srv.API)
 	return &world{env: e, handler: srv.Handler()}
 }
 
+// call sends a request as the principal named token; a string body is raw JSON, for numbers json.Marshal
+// would not write.
 func (w *world) call(t *testing.T, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, ok := body.(string) // raw JSON, for numbers json.Marshal would not write
-		if !ok {
-			raw, err := json.Marshal(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b = string(raw)
-		}
-		r = bytes.NewReader([]byte(b))
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, req)
-	var out map[string]any
-	if rec.Body.Len() > 0 {
-		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-			t.Fatalf("%s %s: %d, body not JSON: %q", method, path, rec.Code, rec.Body.String())
-		}
-	}
-	return rec.Code, out
+	return httpapitest.Call(t, w.handler, token, method, path, body)
 }
 
 func locations(body map[string]any) []string {

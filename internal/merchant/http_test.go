@@ -1,13 +1,9 @@
 package merchant_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -19,24 +15,10 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/httpapi/httpapitest"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
-
-// tokens is the test Authenticator: "Bearer <name>" authenticates as the principal registered under name.
-type tokens map[string]*httpapi.Principal
-
-func (ts tokens) Authenticate(_ context.Context, r *http.Request) (*httpapi.Principal, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return nil, nil
-	}
-	p, ok := ts[strings.TrimPrefix(h, "Bearer ")]
-	if !ok {
-		return nil, io.ErrUnexpectedEOF // any error: the credentials are invalid
-	}
-	return p, nil
-}
 
 // world is two merchants over HTTP: A with shops A1 (default, with a floor) and A2, B with shop B1, and
 // principals for A's owner, manager and A1's cashier, waiter and kitchen, and B's owner.
@@ -54,7 +36,7 @@ type world struct {
 	ownerA, ownerB        string
 	managerA, cashierA1   string
 	waiterA1, kitchenA1   string
-	principalsByTokenName tokens
+	principalsByTokenName httpapitest.Tokens
 }
 
 func newWorld(t *testing.T, d *db.DB) *world {
@@ -90,7 +72,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	shopRole := func(user, role string) *httpapi.Principal {
 		return &httpapi.Principal{UserID: user, MerchantID: w.a, ShopRoles: map[string][]string{w.a1.ID: {role}}, Kind: "staff"}
 	}
-	w.principalsByTokenName = tokens{
+	w.principalsByTokenName = httpapitest.Tokens{
 		w.ownerA:    {UserID: ma.OwnerUserID, MerchantID: w.a, Roles: []string{"owner"}, Kind: "user"},
 		w.ownerB:    {UserID: mb.OwnerUserID, MerchantID: w.b, Roles: []string{"owner"}, Kind: "user"},
 		w.managerA:  {UserID: "m", MerchantID: w.a, Roles: []string{"manager"}, Kind: "user"},
@@ -98,16 +80,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 		w.waiterA1:  shopRole("w", "waiter"),
 		w.kitchenA1: shopRole("k", "kitchen"),
 	}
-	srv, err := httpapi.New(httpapi.Config{}, httpapi.Deps{
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-		DB:            d,
-		Authenticator: w.principalsByTokenName,
-		Authorizer:    rbac.Guard{},
-		Clock:         e.clk,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpapitest.NewServer(t, httpapi.Config{}, d, e.clk, w.principalsByTokenName)
 	e.svc.Routes(srv.API)
 	w.api, w.handler = srv.API, srv.Handler()
 	return w
@@ -116,30 +89,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 // call sends a request as the principal named token and returns the status and the decoded JSON body.
 func (w *world) call(t *testing.T, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(b)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, req)
-	var out map[string]any
-	if rec.Body.Len() > 0 {
-		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-			t.Fatalf("%s %s: %d, body not JSON: %q", method, path, rec.Code, rec.Body.String())
-		}
-	}
-	return rec.Code, out
+	return httpapitest.Call(t, w.handler, token, method, path, body)
 }
 
 // operation is one registered operation with its permission.

@@ -1,18 +1,13 @@
 package payment_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,9 +21,9 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/events"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/httpapi/httpapitest"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
 	"github.com/goodgo/goodgo/internal/platform/money"
-	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
 )
 
@@ -127,21 +122,12 @@ func newEnv(t testing.TB, d *db.DB, opts ...envOption) *env {
 	staff := func(user, role string) *httpapi.Principal {
 		return &httpapi.Principal{UserID: user, MerchantID: e.m, ShopRoles: map[string][]string{e.shop: {role}}, Kind: "staff"}
 	}
-	api, err := httpapi.New(httpapi.Config{RateLimitExempt: loopback}, httpapi.Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		DB:     d,
-		Authenticator: tokens{
-			"cashier": staff("cashier-1", "cashier"),
-			"waiter":  staff("waiter-1", "waiter"),
-			"manager": {UserID: "manager-1", MerchantID: e.m, Roles: []string{"manager"}, Kind: "user"},
-			"owner-b": {UserID: "owner-b", MerchantID: e.mB, Roles: []string{"owner"}, Kind: "user"},
-		},
-		Authorizer: rbac.Guard{},
-		Clock:      e.clk,
+	api := httpapitest.NewServer(t, httpapi.Config{RateLimitExempt: loopback}, d, e.clk, httpapitest.Tokens{
+		"cashier": staff("cashier-1", "cashier"),
+		"waiter":  staff("waiter-1", "waiter"),
+		"manager": {UserID: "manager-1", MerchantID: e.m, Roles: []string{"manager"}, Kind: "user"},
+		"owner-b": {UserID: "owner-b", MerchantID: e.mB, Roles: []string{"owner"}, Kind: "user"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.svc.Routes(api.API)
 	e.handler = api.Handler()
 	mux.Handle("/sim/vnpay/", http.StripPrefix("/sim/vnpay", e.vnp))
@@ -151,62 +137,17 @@ func newEnv(t testing.TB, d *db.DB, opts ...envOption) *env {
 	return e
 }
 
-// tokens is the test Authenticator: "Bearer <name>" is the principal registered under name.
-type tokens map[string]*httpapi.Principal
-
-func (ts tokens) Authenticate(_ context.Context, r *http.Request) (*httpapi.Principal, error) {
-	h := r.Header.Get("Authorization")
-	if !strings.HasPrefix(h, "Bearer ") {
-		return nil, nil
-	}
-	p, ok := ts[strings.TrimPrefix(h, "Bearer ")]
-	if !ok {
-		return nil, errors.New("unknown token")
-	}
-	return p, nil
-}
-
 // call sends a request as token to the API (in process) and returns the status and the raw body.
 func (e *env) call(t testing.TB, token, method, path string, body any, header ...string) (int, []byte) {
 	t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(raw)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	e.handler.ServeHTTP(rec, req)
+	rec := httpapitest.Do(t, e.handler, token, method, path, body, header...)
 	return rec.Code, rec.Body.Bytes()
 }
 
 // callJSON is call with the body decoded.
 func (e *env) callJSON(t testing.TB, token, method, path string, body any, header ...string) (int, map[string]any) {
 	t.Helper()
-	code, raw := e.call(t, token, method, path, body, header...)
-	var out map[string]any
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%s %s: %d, body not JSON: %q", method, path, code, raw)
-		}
-	}
-	return code, out
+	return httpapitest.Call(t, e.handler, token, method, path, body, header...)
 }
 
 func (e *env) order(t testing.TB, total money.VND) string {

@@ -2,15 +2,11 @@ package storage_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"image"
-	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/textproto"
 	"net/url"
 	"strings"
@@ -20,24 +16,9 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
-	"github.com/goodgo/goodgo/internal/platform/rbac"
+	"github.com/goodgo/goodgo/internal/platform/httpapi/httpapitest"
 	"github.com/goodgo/goodgo/internal/storage"
 )
-
-// tokens is the test Authenticator: "Bearer <name>" authenticates as the principal registered under name.
-type tokens map[string]*httpapi.Principal
-
-func (ts tokens) Authenticate(_ context.Context, r *http.Request) (*httpapi.Principal, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return nil, nil
-	}
-	p, ok := ts[strings.TrimPrefix(h, "Bearer ")]
-	if !ok {
-		return nil, io.ErrUnexpectedEOF // any error: the credentials are invalid
-	}
-	return p, nil
-}
 
 // world is the module's API over HTTP for merchants A (owner, manager, a cashier) and B (owner).
 type world struct {
@@ -55,22 +36,13 @@ const (
 func newWorld(t *testing.T, d *db.DB, opts storage.Options) *world {
 	t.Helper()
 	e := newEnv(t, d, opts)
-	principals := tokens{
+	principals := httpapitest.Tokens{
 		ownerA:   {UserID: "ua", MerchantID: e.a, Roles: []string{"owner"}, Kind: "user"},
 		managerA: {UserID: "ma", MerchantID: e.a, Roles: []string{"manager"}, Kind: "user"},
 		cashierA: {UserID: "ca", MerchantID: e.a, ShopRoles: map[string][]string{"shop-1": {"cashier"}}, Kind: "staff"},
 		ownerB:   {UserID: "ub", MerchantID: e.b, Roles: []string{"owner"}, Kind: "user"},
 	}
-	srv, err := httpapi.New(httpapi.Config{}, httpapi.Deps{
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-		DB:            d,
-		Authenticator: principals,
-		Authorizer:    rbac.Guard{},
-		Clock:         e.clk,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpapitest.NewServer(t, httpapi.Config{}, d, e.clk, principals)
 	e.svc.Routes(srv.API)
 	return &world{env: e, handler: srv.Handler()}
 }
@@ -107,22 +79,15 @@ func form(t testing.TB, parts ...part) (string, []byte) {
 	return mw.FormDataContentType(), b.Bytes()
 }
 
-// send makes a request as the principal named token and returns the status, the decoded JSON body and the
-// response headers.
+// send makes a request as the principal named token with body of contentType (none when "") and returns
+// the status, the decoded JSON body and the response headers.
 func (w *world) send(t *testing.T, token, method, path, contentType string, body []byte, header ...string) (int, map[string]any, http.Header) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	var raw any
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		raw, header = body, append([]string{"Content-Type", contentType}, header...)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, req)
+	rec := httpapitest.Do(t, w.handler, token, method, path, raw, header...)
 	var out map[string]any
 	if rec.Body.Len() > 0 {
 		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {

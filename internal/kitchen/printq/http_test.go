@@ -1,13 +1,9 @@
 package printq_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -19,23 +15,9 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
+	"github.com/goodgo/goodgo/internal/platform/httpapi/httpapitest"
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 )
-
-// tokens is the test Authenticator: "Bearer <name>" authenticates as the principal registered under name.
-type tokens map[string]*httpapi.Principal
-
-func (ts tokens) Authenticate(_ context.Context, r *http.Request) (*httpapi.Principal, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return nil, nil
-	}
-	p, ok := ts[strings.TrimPrefix(h, "Bearer ")]
-	if !ok {
-		return nil, io.ErrUnexpectedEOF
-	}
-	return p, nil
-}
 
 // world is the queue over HTTP: merchant A's shop with a receipt printer and a printed job, and principals
 // for A's owner, A's cashier in shopA, and B's owner.
@@ -45,7 +27,7 @@ type world struct {
 	handler http.Handler
 	printer printq.Printer
 	job     printq.PrintJob
-	tokens  tokens
+	tokens  httpapitest.Tokens
 }
 
 func newWorld(t *testing.T, d *db.DB) *world {
@@ -55,16 +37,12 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	w.printer = e.printer(t, e.a, e.shopA, printq.PrinterInput{Name: "Thu ngân", Kind: printq.Receipt, Address: e.fp.Addr()})
 	w.job = e.enqueue(t, e.a, printq.JobInput{ShopID: e.shopA, Kind: printq.Receipt, Document: ticket("Bàn 2"), Reference: "order-9"})
 	e.runOnce(t, e.svc)
-	w.tokens = tokens{
+	w.tokens = httpapitest.Tokens{
 		"owner-a":   {UserID: "oa", MerchantID: e.a, Roles: []string{"owner"}, Kind: "user"},
 		"owner-b":   {UserID: "ob", MerchantID: e.b, Roles: []string{"owner"}, Kind: "user"},
 		"cashier-a": {UserID: "ca", MerchantID: e.a, ShopRoles: map[string][]string{e.shopA: {"cashier"}}, Kind: "staff"},
 	}
-	srv, err := httpapi.New(httpapi.Config{}, httpapi.Deps{Logger: slog.New(slog.DiscardHandler), DB: d,
-		Authenticator: w.tokens, Authorizer: rbac.Guard{}, Clock: e.clk})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpapitest.NewServer(t, httpapi.Config{}, d, e.clk, w.tokens)
 	e.svc.Routes(srv.API)
 	w.api, w.handler = srv.API, srv.Handler()
 	return w
@@ -72,30 +50,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 
 func (w *world) call(t *testing.T, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(b)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, req)
-	var out map[string]any
-	if rec.Body.Len() > 0 {
-		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-			t.Fatalf("%s %s: %d, body not JSON: %q", method, path, rec.Code, rec.Body.String())
-		}
-	}
-	return rec.Code, out
+	return httpapitest.Call(t, w.handler, token, method, path, body)
 }
 
 type operation struct {

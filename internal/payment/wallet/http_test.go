@@ -1,37 +1,15 @@
 package wallet_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/db/dbtest"
 	"github.com/goodgo/goodgo/internal/platform/httpapi"
-	"github.com/goodgo/goodgo/internal/platform/rbac"
+	"github.com/goodgo/goodgo/internal/platform/httpapi/httpapitest"
 )
-
-// tokens is the test Authenticator: "Bearer <name>" authenticates as the principal registered under name.
-type tokens map[string]*httpapi.Principal
-
-func (ts tokens) Authenticate(_ context.Context, r *http.Request) (*httpapi.Principal, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return nil, nil
-	}
-	p, ok := ts[strings.TrimPrefix(h, "Bearer ")]
-	if !ok {
-		return nil, io.ErrUnexpectedEOF // any error: the credentials are invalid
-	}
-	return p, nil
-}
 
 // world is the env over HTTP with principals: A's owner and manager, a cashier and a waiter of A1, B's
 // owner.
@@ -46,22 +24,13 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	staff := func(user, role string) *httpapi.Principal {
 		return &httpapi.Principal{UserID: user, MerchantID: e.a, ShopRoles: map[string][]string{e.a1: {role}}, Kind: "staff"}
 	}
-	srv, err := httpapi.New(httpapi.Config{}, httpapi.Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		DB:     d,
-		Authenticator: tokens{
-			"owner-a":    {UserID: "oa", MerchantID: e.a, Roles: []string{"owner"}, Kind: "user"},
-			"manager-a":  {UserID: "ma", MerchantID: e.a, Roles: []string{"manager"}, Kind: "user"},
-			"cashier-a1": staff("c1", "cashier"),
-			"waiter-a1":  staff("w", "waiter"),
-			"owner-b":    {UserID: "ob", MerchantID: e.b, Roles: []string{"owner"}, Kind: "user"},
-		},
-		Authorizer: rbac.Guard{},
-		Clock:      e.clk,
+	srv := httpapitest.NewServer(t, httpapi.Config{}, d, e.clk, httpapitest.Tokens{
+		"owner-a":    {UserID: "oa", MerchantID: e.a, Roles: []string{"owner"}, Kind: "user"},
+		"manager-a":  {UserID: "ma", MerchantID: e.a, Roles: []string{"manager"}, Kind: "user"},
+		"cashier-a1": staff("c1", "cashier"),
+		"waiter-a1":  staff("w", "waiter"),
+		"owner-b":    {UserID: "ob", MerchantID: e.b, Roles: []string{"owner"}, Kind: "user"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.svc.Routes(srv.API)
 	return &world{env: e, handler: srv.Handler()}
 }
@@ -69,30 +38,7 @@ func newWorld(t *testing.T, d *db.DB) *world {
 // call sends a request as the principal named token and returns the status and the decoded JSON body.
 func (w *world) call(t *testing.T, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(b)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, req)
-	var out map[string]any
-	if rec.Body.Len() > 0 {
-		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-			t.Fatalf("%s %s: %d, body not JSON: %q", method, path, rec.Code, rec.Body.String())
-		}
-	}
-	return rec.Code, out
+	return httpapitest.Call(t, w.handler, token, method, path, body)
 }
 
 func TestWalletsOverHTTP(t *testing.T) {

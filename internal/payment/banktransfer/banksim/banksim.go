@@ -9,12 +9,10 @@
 package banksim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"html/template"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,6 +20,7 @@ import (
 	"time"
 
 	"github.com/goodgo/goodgo/internal/payment/banktransfer"
+	"github.com/goodgo/goodgo/internal/payment/simkit"
 	"github.com/goodgo/goodgo/internal/platform/clock"
 	"github.com/goodgo/goodgo/internal/platform/money"
 )
@@ -74,55 +73,31 @@ var (
 
 // Sim is the simulated service; it is an http.Handler.
 type Sim struct {
-	cfg   Config
-	after func(time.Duration) <-chan time.Time
-	clock clock.Clock
-	http  *http.Client
-	mux   *http.ServeMux
+	cfg      Config
+	clock    clock.Clock
+	webhooks *simkit.Courier[Attempt] // by transfer id
+	mux      *http.ServeMux
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
-	mu         sync.Mutex
-	closed     bool
-	nextID     int64
-	balance    money.VND
-	deliveries map[string]*delivery
-}
-
-type delivery struct {
-	body     banktransfer.SePayBody
-	attempts []Attempt
-	done     chan struct{}
+	mu      sync.Mutex
+	nextID  int64
+	balance money.VND
 }
 
 // New returns a simulator for cfg.
 func New(cfg Config) *Sim {
-	s := &Sim{cfg: cfg, after: cfg.After, clock: cfg.Clock, http: cfg.HTTPClient, nextID: 92700,
-		deliveries: map[string]*delivery{}}
+	s := &Sim{cfg: cfg, clock: cfg.Clock, nextID: 92700}
 	if s.cfg.Bank == "" {
 		s.cfg.Bank = "Vietcombank"
 	}
 	if s.cfg.AccountNumber == "" {
 		s.cfg.AccountNumber = "0071000123456"
 	}
-	if s.cfg.RetryInterval <= 0 {
-		s.cfg.RetryInterval = DefaultRetryInterval
-	}
-	if s.cfg.MaxAttempts <= 0 {
-		s.cfg.MaxAttempts = DefaultMaxAttempts
-	}
-	if s.after == nil {
-		s.after = time.After
-	}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
-	if s.http == nil {
-		s.http = &http.Client{Timeout: 30 * time.Second}
-	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.webhooks = simkit.NewCourier[Attempt](simkit.Config{Interval: cfg.RetryInterval, DefaultInterval: DefaultRetryInterval,
+		MaxAttempts: cfg.MaxAttempts, DefaultMaxAttempts: DefaultMaxAttempts, After: cfg.After, Client: cfg.HTTPClient,
+		Timeout: 30 * time.Second})
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /{$}", s.page)
 	s.mux.HandleFunc("POST /transfers", s.form)
@@ -133,17 +108,7 @@ func New(cfg Config) *Sim {
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Close stops every retry loop, aborts deliveries in flight and waits for them.
-func (s *Sim) Close() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
-}
+func (s *Sim) Close() { s.webhooks.Close() }
 
 // Transfer books an incoming transfer of amount with the payer's note content and starts its webhook. It
 // returns the webhook body (its ID is the dedupe key). Errors: ErrInvalidAmount, ErrClosed, ErrNoWebhookURL.
@@ -168,7 +133,7 @@ func (s *Sim) book(direction string, amount money.VND, content string) (banktran
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.webhooks.Closed() {
 		return banktransfer.SePayBody{}, ErrClosed
 	}
 	s.nextID++
@@ -185,82 +150,43 @@ func (s *Sim) book(direction string, amount money.VND, content string) (banktran
 		Accumulated: json.Number(strconv.FormatInt(int64(s.balance), 10)), ReferenceCode: "FT" + now.Format("060102") + id,
 		Description: "BankAPINotify " + content}
 	raw, _ := json.Marshal(b)
-	d := &delivery{body: b, done: make(chan struct{})}
-	s.deliveries[id] = d
-	s.wg.Add(1)
-	go s.deliver(d, raw)
+	s.webhooks.Start(id, func(n int) (Attempt, bool) {
+		a := s.attempt(n, raw)
+		return a, a.Status/100 == 2
+	})
 	return b, nil
 }
 
 // Attempts returns the delivery attempts made so far for the transfer id.
-func (s *Sim) Attempts(id string) []Attempt {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if d, ok := s.deliveries[id]; ok {
-		return append([]Attempt(nil), d.attempts...)
-	}
-	return nil
-}
+func (s *Sim) Attempts(id string) []Attempt { return s.webhooks.Delivery(id).Attempts() }
 
 // Wait blocks until the webhook of transfer id is settled (2xx, out of attempts, or stopped by Close) or
 // ctx ends, and returns its attempts.
 func (s *Sim) Wait(ctx context.Context, id string) ([]Attempt, error) {
-	s.mu.Lock()
-	d, ok := s.deliveries[id]
-	s.mu.Unlock()
-	if !ok {
+	d := s.webhooks.Delivery(id)
+	if d == nil {
 		return nil, ErrUnknownID
 	}
-	select {
-	case <-d.done:
-		return s.Attempts(id), nil
-	case <-ctx.Done():
-		return s.Attempts(id), ctx.Err()
-	}
+	return d.Wait(ctx)
 }
 
-func (s *Sim) deliver(d *delivery, raw []byte) {
-	defer s.wg.Done()
-	defer close(d.done)
-	for n := 1; n <= s.cfg.MaxAttempts; n++ {
-		if n > 1 {
-			select {
-			case <-s.ctx.Done():
-				return
-			case <-s.after(s.cfg.RetryInterval):
-			}
-		}
-		a := Attempt{N: n, At: s.clock.Now()}
-		a.Status, a.Err = s.post(raw)
-		s.mu.Lock()
-		d.attempts = append(d.attempts, a)
-		s.mu.Unlock()
-		if a.Status/100 == 2 || s.ctx.Err() != nil {
-			return
-		}
-	}
-}
-
-func (s *Sim) post(raw []byte) (int, string) {
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(raw))
-	if err != nil {
-		return 0, err.Error()
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Apikey "+s.cfg.APIKey)
+// attempt POSTs the webhook once with its API key and, when configured, its signature; a 2xx
+// acknowledges it.
+func (s *Sim) attempt(n int, raw []byte) Attempt {
+	a := Attempt{N: n, At: s.clock.Now()}
+	h := http.Header{"Authorization": {"Apikey " + s.cfg.APIKey}}
 	if s.cfg.SignatureKey != "" {
-		req.Header.Set(banktransfer.SignatureHeader, banktransfer.Sign(s.cfg.SignatureKey, raw))
+		h.Set(banktransfer.SignatureHeader, banktransfer.Sign(s.cfg.SignatureKey, raw))
 	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return 0, err.Error()
+	status, _, err := s.webhooks.Do(simkit.Request{Method: http.MethodPost, URL: s.cfg.WebhookURL, Body: raw, Header: h})
+	a.Status = status
+	switch {
+	case status == 0:
+		a.Err = err.Error()
+	case status/100 != 2:
+		a.Err = "HTTP " + strconv.Itoa(status)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, "HTTP " + strconv.Itoa(resp.StatusCode)
-	}
-	return resp.StatusCode, ""
+	return a
 }
 
 // ---- hand-transfer page ----
@@ -270,8 +196,7 @@ func (s *Sim) page(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Sim) form(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
+	if err := simkit.ParseForm(w, r); err != nil {
 		render(w, http.StatusBadRequest, "Biểu mẫu không đọc được.")
 		return
 	}
@@ -288,11 +213,7 @@ func (s *Sim) form(w http.ResponseWriter, r *http.Request) {
 	render(w, http.StatusOK, "Đã gửi giao dịch "+string(b.ID)+".")
 }
 
-func render(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_ = pageTmpl.Execute(w, msg)
-}
+func render(w http.ResponseWriter, status int, msg string) { simkit.Render(w, status, pageTmpl, msg) }
 
 var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

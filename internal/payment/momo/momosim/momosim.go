@@ -16,22 +16,18 @@
 package momosim
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"html/template"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/goodgo/goodgo/internal/payment/momo"
+	"github.com/goodgo/goodgo/internal/payment/simkit"
 	"github.com/goodgo/goodgo/internal/platform/clock"
 	"github.com/goodgo/goodgo/internal/platform/money"
 )
@@ -109,17 +105,11 @@ var (
 // Sim is the simulated gateway; it is an http.Handler.
 type Sim struct {
 	cfg   Config
-	after func(time.Duration) <-chan time.Time
 	clock clock.Clock
-	http  *http.Client
+	ipn   *simkit.Courier[Attempt] // IPNs by orderId
 	mux   *http.ServeMux
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
 	mu         sync.Mutex
-	closed     bool
 	payments   map[string]*payment // by orderId
 	byToken    map[string]*payment
 	requestIDs map[string]bool
@@ -130,34 +120,18 @@ type Sim struct {
 type payment struct {
 	Payment
 	token string
-	ipn   *delivery
-}
-
-type delivery struct {
-	attempts []Attempt
-	done     chan struct{}
 }
 
 // New returns a simulator for cfg.
 func New(cfg Config) *Sim {
-	s := &Sim{cfg: cfg, after: cfg.After, clock: cfg.Clock, http: cfg.HTTPClient, payments: map[string]*payment{},
-		byToken: map[string]*payment{}, requestIDs: map[string]bool{}, refundIDs: map[string]bool{}, nextTrans: 2820000000}
-	if s.cfg.RetryInterval <= 0 {
-		s.cfg.RetryInterval = DefaultRetryInterval
-	}
-	if s.cfg.MaxAttempts <= 0 {
-		s.cfg.MaxAttempts = DefaultMaxAttempts
-	}
-	if s.after == nil {
-		s.after = time.After
-	}
+	s := &Sim{cfg: cfg, clock: cfg.Clock, payments: map[string]*payment{}, byToken: map[string]*payment{},
+		requestIDs: map[string]bool{}, refundIDs: map[string]bool{}, nextTrans: 2820000000}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
-	if s.http == nil {
-		s.http = &http.Client{Timeout: 15 * time.Second}
-	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.ipn = simkit.NewCourier[Attempt](simkit.Config{Interval: cfg.RetryInterval, DefaultInterval: DefaultRetryInterval,
+		MaxAttempts: cfg.MaxAttempts, DefaultMaxAttempts: DefaultMaxAttempts, After: cfg.After, Client: cfg.HTTPClient,
+		Timeout: 15 * time.Second})
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST "+momo.PathCreate, s.create)
 	s.mux.HandleFunc("POST "+momo.PathQuery, s.query)
@@ -171,17 +145,7 @@ func New(cfg Config) *Sim {
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Close stops every IPN retry loop, aborts IPNs in flight and waits for them. Further payments are refused.
-func (s *Sim) Close() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
-}
+func (s *Sim) Close() { s.ipn.Close() }
 
 // Payment returns the simulator's record of orderID.
 func (s *Sim) Payment(orderID string) (Payment, bool) {
@@ -200,7 +164,7 @@ func (s *Sim) Payment(orderID string) (Payment, bool) {
 func (s *Sim) Pay(orderID string, o Outcome) (redirectURL string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.ipn.Closed() {
 		return "", ErrClosed
 	}
 	p, ok := s.payments[orderID]
@@ -224,84 +188,39 @@ func (s *Sim) Pay(orderID string, o Outcome) (redirectURL string, err error) {
 		ExtraData: p.ExtraData}
 	b.Signature = momo.Sign(s.cfg.SecretKey, b.RawSignature(s.cfg.AccessKey))
 	body, _ := json.Marshal(b)
-	p.ipn = &delivery{done: make(chan struct{})}
-	s.wg.Add(1)
-	go s.deliver(p.ipn, p.IPNURL, body)
-	sep := "?"
-	if strings.Contains(p.RedirectURL, "?") {
-		sep = "&"
-	}
-	return p.RedirectURL + sep + b.Values().Encode(), nil
+	target := p.IPNURL
+	s.ipn.Start(p.OrderID, func(n int) (Attempt, bool) {
+		a := s.attemptIPN(n, target, body)
+		return a, a.Status == momo.IPNAnswerStatus
+	})
+	return simkit.WithQuery(p.RedirectURL, b.Values().Encode()), nil
 }
 
 // IPNAttempts returns the IPN attempts made so far for orderID.
-func (s *Sim) IPNAttempts(orderID string) []Attempt {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p, ok := s.payments[orderID]; ok && p.ipn != nil {
-		return append([]Attempt(nil), p.ipn.attempts...)
-	}
-	return nil
-}
+func (s *Sim) IPNAttempts(orderID string) []Attempt { return s.ipn.Delivery(orderID).Attempts() }
 
 // WaitIPN blocks until the IPN of orderID is settled (answered 204, out of attempts, or stopped by Close)
 // or ctx ends, and returns its attempts. ErrNoIPN when the payment has not completed.
 func (s *Sim) WaitIPN(ctx context.Context, orderID string) ([]Attempt, error) {
-	s.mu.Lock()
-	var d *delivery
-	if p, ok := s.payments[orderID]; ok {
-		d = p.ipn
-	}
-	s.mu.Unlock()
+	d := s.ipn.Delivery(orderID)
 	if d == nil {
 		return nil, ErrNoIPN
 	}
-	select {
-	case <-d.done:
-		return s.IPNAttempts(orderID), nil
-	case <-ctx.Done():
-		return s.IPNAttempts(orderID), ctx.Err()
-	}
+	return d.Wait(ctx)
 }
 
-func (s *Sim) deliver(d *delivery, target string, body []byte) {
-	defer s.wg.Done()
-	defer close(d.done)
-	for n := 1; n <= s.cfg.MaxAttempts; n++ {
-		if n > 1 {
-			select {
-			case <-s.ctx.Done():
-				return
-			case <-s.after(s.cfg.RetryInterval):
-			}
-		}
-		a := Attempt{N: n, At: s.clock.Now()}
-		a.Status, a.Err = s.post(target, body)
-		s.mu.Lock()
-		d.attempts = append(d.attempts, a)
-		s.mu.Unlock()
-		if a.Status == momo.IPNAnswerStatus || s.ctx.Err() != nil {
-			return
-		}
+// attemptIPN POSTs the IPN once; only 204 No Content acknowledges it.
+func (s *Sim) attemptIPN(n int, target string, body []byte) Attempt {
+	a := Attempt{N: n, At: s.clock.Now()}
+	status, _, err := s.ipn.Do(simkit.Request{Method: http.MethodPost, URL: target, Body: body})
+	a.Status = status
+	switch {
+	case status == 0:
+		a.Err = err.Error()
+	case status != momo.IPNAnswerStatus:
+		a.Err = "HTTP " + strconv.Itoa(status) + ", want 204"
 	}
-}
-
-func (s *Sim) post(target string, body []byte) (int, string) {
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return 0, err.Error()
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode != momo.IPNAnswerStatus {
-		return resp.StatusCode, "HTTP " + strconv.Itoa(resp.StatusCode) + ", want 204"
-	}
-	return resp.StatusCode, ""
+	return a
 }
 
 // ---- API ----
@@ -335,18 +254,42 @@ func decode(r *http.Request, v any) error {
 	return json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(v)
 }
 
+// authentic reports whether a request comes from this partner with a valid signature over raw, answering
+// the failure itself when not.
+func (s *Sim) authentic(w http.ResponseWriter, partner, requestID, orderID, signature, raw string) bool {
+	if partner != s.cfg.PartnerCode {
+		s.fail(w, requestID, orderID, momo.ResultAccessDenied, "Access denied.")
+		return false
+	}
+	if signature != momo.Sign(s.cfg.SecretKey, raw) {
+		s.fail(w, requestID, orderID, momo.ResultAuthFailed, "Merchant authentication failed.")
+		return false
+	}
+	return true
+}
+
+// fresh records requestID and reports whether it and orderID are both new (an orderId names one payment
+// or one refund), answering the failure itself when not. Callers hold s.mu.
+func (s *Sim) fresh(w http.ResponseWriter, requestID, orderID string) bool {
+	if s.requestIDs[requestID] {
+		s.fail(w, requestID, orderID, momo.ResultDuplicateRequestID, "Duplicated requestId.")
+		return false
+	}
+	s.requestIDs[requestID] = true
+	if _, dup := s.payments[orderID]; dup || s.refundIDs[orderID] {
+		s.fail(w, requestID, orderID, momo.ResultDuplicateOrderID, "Duplicated orderId.")
+		return false
+	}
+	return true
+}
+
 func (s *Sim) create(w http.ResponseWriter, r *http.Request) {
 	var b momo.CreateBody
 	if err := decode(r, &b); err != nil {
 		s.fail(w, "", "", momo.ResultBadFormat, "Bad format request.")
 		return
 	}
-	if b.PartnerCode != s.cfg.PartnerCode {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultAccessDenied, "Access denied.")
-		return
-	}
-	if b.Signature != momo.Sign(s.cfg.SecretKey, b.RawSignature(s.cfg.AccessKey)) {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultAuthFailed, "Merchant authentication failed.")
+	if !s.authentic(w, b.PartnerCode, b.RequestID, b.OrderID, b.Signature, b.RawSignature(s.cfg.AccessKey)) {
 		return
 	}
 	if b.RequestID == "" || len(b.RequestID) > 50 || !momo.ValidOrderID(b.OrderID) || b.OrderInfo == "" ||
@@ -369,21 +312,15 @@ func (s *Sim) create(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, b.RequestID, b.OrderID, momo.ResultBadFormat, "Bad format request.")
 		return
 	}
-	base := s.baseURL(r)
+	base := simkit.BaseURL(s.cfg.BaseURL, r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.requestIDs[b.RequestID] {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultDuplicateRequestID, "Duplicated requestId.")
-		return
-	}
-	s.requestIDs[b.RequestID] = true
-	if _, dup := s.payments[b.OrderID]; dup || s.refundIDs[b.OrderID] {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultDuplicateOrderID, "Duplicated orderId.")
+	if !s.fresh(w, b.RequestID, b.OrderID) {
 		return
 	}
 	p := &payment{Payment: Payment{OrderID: b.OrderID, RequestID: b.RequestID, Amount: money.VND(b.Amount),
 		OrderInfo: b.OrderInfo, RedirectURL: b.RedirectURL, IPNURL: b.IPNURL, RequestType: b.RequestType,
-		ExtraData: b.ExtraData, ResultCode: momo.ResultPending}, token: randomHex(16)}
+		ExtraData: b.ExtraData, ResultCode: momo.ResultPending}, token: simkit.RandomHex(16)}
 	s.payments[p.OrderID] = p
 	s.byToken[p.token] = p
 	payURL := base + "/pay?t=" + p.token
@@ -398,12 +335,7 @@ func (s *Sim) query(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "", "", momo.ResultBadFormat, "Bad format request.")
 		return
 	}
-	if b.PartnerCode != s.cfg.PartnerCode {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultAccessDenied, "Access denied.")
-		return
-	}
-	if b.Signature != momo.Sign(s.cfg.SecretKey, b.RawSignature(s.cfg.AccessKey)) {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultAuthFailed, "Merchant authentication failed.")
+	if !s.authentic(w, b.PartnerCode, b.RequestID, b.OrderID, b.Signature, b.RawSignature(s.cfg.AccessKey)) {
 		return
 	}
 	s.mu.Lock()
@@ -429,12 +361,7 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, "", "", momo.ResultBadFormat, "Bad format request.")
 		return
 	}
-	if b.PartnerCode != s.cfg.PartnerCode {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultAccessDenied, "Access denied.")
-		return
-	}
-	if b.Signature != momo.Sign(s.cfg.SecretKey, b.RawSignature(s.cfg.AccessKey)) {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultAuthFailed, "Merchant authentication failed.")
+	if !s.authentic(w, b.PartnerCode, b.RequestID, b.OrderID, b.Signature, b.RawSignature(s.cfg.AccessKey)) {
 		return
 	}
 	if b.RequestID == "" || !momo.ValidOrderID(b.OrderID) || b.Amount <= 0 || b.TransID <= 0 {
@@ -443,13 +370,7 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.requestIDs[b.RequestID] {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultDuplicateRequestID, "Duplicated requestId.")
-		return
-	}
-	s.requestIDs[b.RequestID] = true
-	if _, dup := s.payments[b.OrderID]; dup || s.refundIDs[b.OrderID] {
-		s.fail(w, b.RequestID, b.OrderID, momo.ResultDuplicateOrderID, "Duplicated orderId.")
+	if !s.fresh(w, b.RequestID, b.OrderID) {
 		return
 	}
 	var paid *payment
@@ -477,22 +398,6 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 		Message: "Thành công.", ResponseTime: s.clock.Now().UnixMilli()})
 }
 
-// baseURL is Config.BaseURL, or the scheme, host and mount prefix of r.
-func (s *Sim) baseURL(r *http.Request) string {
-	if s.cfg.BaseURL != "" {
-		return strings.TrimRight(s.cfg.BaseURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	full := r.URL.Path
-	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
-		full = u.Path
-	}
-	return scheme + "://" + r.Host + strings.TrimSuffix(full, r.URL.Path)
-}
-
 func absolute(raw string) bool {
 	u, err := url.Parse(raw)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
@@ -512,16 +417,14 @@ func (s *Sim) payPage(w http.ResponseWriter, r *http.Request) {
 		renderError(w, "Liên kết thanh toán không hợp lệ hoặc đã dùng.")
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pageTmpl.Execute(w, struct {
+	simkit.Render(w, http.StatusOK, pageTmpl, struct {
 		Payment
 		Token string
 	}{view, r.URL.Query().Get("t")})
 }
 
 func (s *Sim) payForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
+	if err := simkit.ParseForm(w, r); err != nil {
 		renderError(w, "Biểu mẫu không đọc được.")
 		return
 	}
@@ -538,7 +441,7 @@ func (s *Sim) payForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := Declined
-	if r.PostForm.Get("action") == "pay" {
+	if simkit.ChosePay(r.PostForm) {
 		o = Paid
 	}
 	target, err := s.Pay(orderID, o)
@@ -550,33 +453,21 @@ func (s *Sim) payForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func renderError(w http.ResponseWriter, msg string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusBadRequest)
-	_ = errorTmpl.Execute(w, msg)
+	simkit.Render(w, http.StatusBadRequest, errorTmpl, msg)
 }
 
-const pageStyle = `body{font-family:system-ui,sans-serif;background:#fdf2f8;margin:0}main{max-width:28rem;margin:2rem auto;` +
-	`background:#fff;border-radius:.5rem;padding:1.5rem;box-shadow:0 1px 4px #0002}h1{font-size:1.2rem;color:#a50064}` +
-	`dt{color:#666}dd{margin:0 0 .6rem;font-weight:600}button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;` +
-	`border:0;border-radius:.3rem;cursor:pointer}.pay{background:#a50064;color:#fff}.cancel{background:#ddd}`
+const (
+	title  = "MoMo (giả lập)"
+	bg     = "#fdf2f8"
+	accent = "#a50064"
+)
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>MoMo (giả lập)</title><style>` + pageStyle + `</style></head>
-<body><main>
+var pageTmpl = simkit.Page(title, bg, accent, "", `
 <h1>Ví MoMo — thanh toán giả lập</h1>
 <dl><dt>Mã đơn</dt><dd>{{.OrderID}}</dd><dt>Nội dung</dt><dd>{{.OrderInfo}}</dd><dt>Số tiền</dt><dd>{{.Amount}}</dd></dl>
 <form method="post" action="pay"><input type="hidden" name="t" value="{{.Token}}">
 <button class="pay" name="action" value="pay">Thanh toán</button>
 <button class="cancel" name="action" value="cancel">Hủy</button>
-</form></main></body></html>`))
+</form>`)
 
-var errorTmpl = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>MoMo (giả lập) — lỗi</title><style>` + pageStyle + `</style></head>
-<body><main><h1>Lỗi</h1><p>{{.}}</p></main></body></html>`))
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+var errorTmpl = simkit.Page(title+" — lỗi", bg, accent, "", `<h1>Lỗi</h1><p>{{.}}</p>`)

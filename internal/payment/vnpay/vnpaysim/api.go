@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/goodgo/goodgo/internal/payment/simkit"
 	"github.com/goodgo/goodgo/internal/payment/vnpay"
 	"github.com/goodgo/goodgo/internal/platform/money"
 )
@@ -65,12 +66,9 @@ func (s *Sim) queryDR(b vnpay.QueryDRBody) apiAnswer {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.newRequestID(string(b.RequestID)) {
-		return apiAnswer{code: "94", message: "Duplicate request"}
-	}
-	t, ok := s.txns[string(b.TxnRef)]
-	if !ok || t.CreateDate != string(b.TransactionDate) {
-		return apiAnswer{code: "91", message: "Transaction not found"}
+	t, refused := s.lookup(b.RequestID, b.TxnRef, b.TransactionDate)
+	if refused != nil {
+		return *refused
 	}
 	status, no := t.TransactionStatus, t.TransactionNo
 	if !t.Done {
@@ -97,12 +95,9 @@ func (s *Sim) refund(b vnpay.RefundBody) apiAnswer {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.newRequestID(string(b.RequestID)) {
-		return apiAnswer{code: "94", message: "Duplicate request"}
-	}
-	t, ok := s.txns[string(b.TxnRef)]
-	if !ok || t.CreateDate != string(b.TransactionDate) {
-		return apiAnswer{code: "91", message: "Transaction not found"}
+	t, refused := s.lookup(b.RequestID, b.TxnRef, b.TransactionDate)
+	if refused != nil {
+		return *refused
 	}
 	if !t.Done || t.TransactionStatus != "00" {
 		return apiAnswer{code: "95", message: "Transaction not successful, refund refused"}
@@ -125,13 +120,18 @@ func (s *Sim) refund(b vnpay.RefundBody) apiAnswer {
 		txnNo: strconv.FormatInt(s.nextNo, 10), status: "05"}
 }
 
-// newRequestID records a request id and reports whether it was new. Callers hold s.mu.
-func (s *Sim) newRequestID(id string) bool {
-	if s.requestIDs[id] {
-		return false
+// lookup records requestID and finds the transaction txnRef created at date: 94 for a request id seen
+// before, 91 for no such transaction. Callers hold s.mu.
+func (s *Sim) lookup(requestID, txnRef, date vnpay.Text) (*txn, *apiAnswer) {
+	if s.requestIDs[string(requestID)] {
+		return nil, &apiAnswer{code: "94", message: "Duplicate request"}
 	}
-	s.requestIDs[id] = true
-	return true
+	s.requestIDs[string(requestID)] = true
+	t, ok := s.txns[string(txnRef)]
+	if !ok || t.CreateDate != string(date) {
+		return nil, &apiAnswer{code: "91", message: "Transaction not found"}
+	}
+	return t, nil
 }
 
 // writeAPI answers with a's fields in the response shape of command, signed with the terminal's secret.
@@ -142,7 +142,7 @@ func (s *Sim) writeAPI(w http.ResponseWriter, command string, a apiAnswer) {
 	if a.t != nil {
 		t = *a.t
 	}
-	q := vnpay.QueryDRResponse{ResponseID: vnpay.Text(randomHex(8)), Command: vnpay.Text(command),
+	q := vnpay.QueryDRResponse{ResponseID: vnpay.Text(simkit.RandomHex(8)), Command: vnpay.Text(command),
 		ResponseCode: vnpay.Text(a.code), Message: vnpay.Text(a.message), TmnCode: vnpay.Text(s.cfg.TmnCode),
 		TxnRef: vnpay.Text(t.TxnRef), Amount: vnpay.Text(a.amount), BankCode: vnpay.Text(t.BankCode),
 		PayDate: vnpay.Text(t.PayDate), TransactionNo: vnpay.Text(a.txnNo), TransactionType: vnpay.Text(a.txnType),

@@ -18,19 +18,15 @@ package vnpaysim
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/goodgo/goodgo/internal/payment/simkit"
 	"github.com/goodgo/goodgo/internal/payment/vnpay"
 	"github.com/goodgo/goodgo/internal/platform/clock"
 	"github.com/goodgo/goodgo/internal/platform/money"
@@ -128,17 +124,11 @@ var (
 // Sim is the simulated gateway. Create it with New; it is an http.Handler.
 type Sim struct {
 	cfg   Config
-	after func(time.Duration) <-chan time.Time
 	clock clock.Clock
-	http  *http.Client
+	ipn   *simkit.Courier[Attempt] // IPNs by vnp_TxnRef
 	mux   *http.ServeMux
 
-	ctx    context.Context // cancelled by Close: aborts IPNs in flight
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
 	mu         sync.Mutex
-	closed     bool
 	txns       map[string]*txn
 	requestIDs map[string]bool
 	nextNo     int64
@@ -148,34 +138,17 @@ type txn struct {
 	Transaction
 	amountRaw string // vnp_Amount as sent (×100), echoed verbatim
 	token     string // guards the pay form
-	ipn       *delivery
-}
-
-type delivery struct {
-	attempts []Attempt
-	done     chan struct{}
 }
 
 // New returns a simulator for cfg.
 func New(cfg Config) *Sim {
-	s := &Sim{cfg: cfg, after: cfg.After, clock: cfg.Clock, http: cfg.HTTPClient,
-		txns: map[string]*txn{}, requestIDs: map[string]bool{}, nextNo: 14000000}
-	if s.cfg.RetryInterval <= 0 {
-		s.cfg.RetryInterval = DefaultRetryInterval
-	}
-	if s.cfg.MaxAttempts <= 0 {
-		s.cfg.MaxAttempts = DefaultMaxAttempts
-	}
-	if s.after == nil {
-		s.after = time.After
-	}
+	s := &Sim{cfg: cfg, clock: cfg.Clock, txns: map[string]*txn{}, requestIDs: map[string]bool{}, nextNo: 14000000}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
-	if s.http == nil {
-		s.http = &http.Client{Timeout: 30 * time.Second}
-	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.ipn = simkit.NewCourier[Attempt](simkit.Config{Interval: cfg.RetryInterval, DefaultInterval: DefaultRetryInterval,
+		MaxAttempts: cfg.MaxAttempts, DefaultMaxAttempts: DefaultMaxAttempts, After: cfg.After, Client: cfg.HTTPClient,
+		Timeout: 30 * time.Second})
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /paymentv2/vpcpay.html", s.payPage)
 	s.mux.HandleFunc("POST /paymentv2/vpcpay.html", s.payForm)
@@ -188,17 +161,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTT
 
 // Close stops every IPN retry loop, aborts IPNs in flight and waits for them to end. Further payments are
 // refused.
-func (s *Sim) Close() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
-}
+func (s *Sim) Close() { s.ipn.Close() }
 
 // Transaction returns the simulator's record of txnRef.
 func (s *Sim) Transaction(txnRef string) (Transaction, bool) {
@@ -217,7 +180,7 @@ func (s *Sim) Transaction(txnRef string) (Transaction, bool) {
 func (s *Sim) Pay(txnRef string, o Outcome) (returnURL string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.ipn.Closed() {
 		return "", ErrClosed
 	}
 	t, ok := s.txns[txnRef]
@@ -252,101 +215,45 @@ func (s *Sim) Pay(txnRef string, o Outcome) (returnURL string, err error) {
 	query := vnpay.SignedQuery(s.cfg.HashSecret, v)
 
 	if s.cfg.IPNURL != "" {
-		t.ipn = &delivery{done: make(chan struct{})}
-		s.wg.Add(1)
-		go s.deliver(t.ipn, withQuery(s.cfg.IPNURL, query))
+		target := simkit.WithQuery(s.cfg.IPNURL, query)
+		s.ipn.Start(t.TxnRef, func(n int) (Attempt, bool) {
+			a := s.attemptIPN(n, target)
+			return a, a.Answer.Final()
+		})
 	}
-	return withQuery(t.ReturnURL, query), nil
+	return simkit.WithQuery(t.ReturnURL, query), nil
 }
 
 // IPNAttempts returns the IPN attempts made so far for txnRef.
-func (s *Sim) IPNAttempts(txnRef string) []Attempt {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t, ok := s.txns[txnRef]; ok && t.ipn != nil {
-		return append([]Attempt(nil), t.ipn.attempts...)
-	}
-	return nil
-}
+func (s *Sim) IPNAttempts(txnRef string) []Attempt { return s.ipn.Delivery(txnRef).Attempts() }
 
 // WaitIPN blocks until the IPN of txnRef is settled (answered 00/02, out of attempts, or stopped by Close)
 // or ctx ends, and returns its attempts. ErrNoIPN when the payment has no IPN (not completed, or no IPNURL).
 func (s *Sim) WaitIPN(ctx context.Context, txnRef string) ([]Attempt, error) {
-	s.mu.Lock()
-	t, ok := s.txns[txnRef]
-	var d *delivery
-	if ok {
-		d = t.ipn
-	}
-	s.mu.Unlock()
+	d := s.ipn.Delivery(txnRef)
 	if d == nil {
 		return nil, ErrNoIPN
 	}
-	select {
-	case <-d.done:
-		return s.IPNAttempts(txnRef), nil
-	case <-ctx.Done():
-		return s.IPNAttempts(txnRef), ctx.Err()
-	}
+	return d.Wait(ctx)
 }
 
-// deliver sends the IPN until it is answered 00/02, attempts run out or the simulator closes.
-func (s *Sim) deliver(d *delivery, target string) {
-	defer s.wg.Done()
-	defer close(d.done)
-	for n := 1; n <= s.cfg.MaxAttempts; n++ {
-		if n > 1 {
-			select {
-			case <-s.ctx.Done():
-				return
-			case <-s.after(s.cfg.RetryInterval):
-			}
-		}
-		a := s.attemptIPN(n, target)
-		s.mu.Lock()
-		d.attempts = append(d.attempts, a)
-		s.mu.Unlock()
-		if a.Answer.Final() || s.ctx.Err() != nil {
-			return
-		}
-	}
-}
-
+// attemptIPN GETs the IPN URL once and reads the merchant's JSON answer.
 func (s *Sim) attemptIPN(n int, target string) Attempt {
 	a := Attempt{N: n, At: s.clock.Now()}
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodGet, target, nil)
-	if err != nil {
+	status, body, err := s.ipn.Do(simkit.Request{Method: http.MethodGet, URL: target})
+	a.Status = status
+	switch {
+	case err != nil:
 		a.Err = err.Error()
-		return a
-	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		a.Err = err.Error()
-		return a
-	}
-	defer resp.Body.Close()
-	a.Status = resp.StatusCode
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		a.Err = err.Error()
-		return a
-	}
-	if resp.StatusCode != http.StatusOK {
-		a.Err = "HTTP " + strconv.Itoa(resp.StatusCode)
-		return a
-	}
-	if err := json.Unmarshal(body, &a.Answer); err != nil {
-		a.Answer = vnpay.IPNAnswer{}
-		a.Err = "answer is not JSON: " + err.Error()
+	case status != http.StatusOK:
+		a.Err = "HTTP " + strconv.Itoa(status)
+	default:
+		if err := json.Unmarshal(body, &a.Answer); err != nil {
+			a.Answer = vnpay.IPNAnswer{}
+			a.Err = "answer is not JSON: " + err.Error()
+		}
 	}
 	return a
-}
-
-func withQuery(base, query string) string {
-	if strings.Contains(base, "?") {
-		return base + "&" + query
-	}
-	return base + "?" + query
 }
 
 // ---- pay page ----
@@ -361,8 +268,7 @@ func (s *Sim) payPage(w http.ResponseWriter, r *http.Request) {
 		renderError(w, *perr)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pageTmpl.Execute(w, t)
+	simkit.Render(w, http.StatusOK, pageTmpl, t)
 }
 
 // open validates a signed pay request and records (or finds) its pending transaction.
@@ -416,7 +322,7 @@ func (s *Sim) open(q url.Values) (*txn, *payError) {
 	t := &txn{
 		Transaction: Transaction{TxnRef: ref, Amount: money.VND(n / 100), OrderInfo: q.Get("vnp_OrderInfo"),
 			BankCode: q.Get("vnp_BankCode"), ReturnURL: q.Get("vnp_ReturnUrl"), CreateDate: q.Get("vnp_CreateDate")},
-		amountRaw: raw, token: randomHex(16),
+		amountRaw: raw, token: simkit.RandomHex(16),
 	}
 	if t.BankCode == "" {
 		t.BankCode = "NCB"
@@ -426,8 +332,7 @@ func (s *Sim) open(q url.Values) (*txn, *payError) {
 }
 
 func (s *Sim) payForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
+	if err := simkit.ParseForm(w, r); err != nil {
 		renderError(w, payError{"03", "Biểu mẫu không đọc được"})
 		return
 	}
@@ -441,7 +346,7 @@ func (s *Sim) payForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := Cancelled
-	if r.PostForm.Get("action") == "pay" {
+	if simkit.ChosePay(r.PostForm) {
 		o = Paid
 	}
 	target, err := s.Pay(ref, o)
@@ -453,21 +358,17 @@ func (s *Sim) payForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func renderError(w http.ResponseWriter, e payError) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusBadRequest)
-	_ = errorTmpl.Execute(w, e)
+	simkit.Render(w, http.StatusBadRequest, errorTmpl, e)
 }
 
-const pageStyle = `body{font-family:system-ui,sans-serif;background:#f4f6fa;margin:0}main{max-width:28rem;margin:2rem auto;background:#fff;` +
-	`border-radius:.5rem;padding:1.5rem;box-shadow:0 1px 4px #0002}h1{font-size:1.2rem;color:#005baa}dt{color:#666}` +
-	`dd{margin:0 0 .6rem;font-weight:600}.hint{font-size:.85rem;background:#fff8e1;padding:.6rem;border-radius:.3rem}` +
-	`button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border:0;border-radius:.3rem;cursor:pointer}` +
-	`.pay{background:#005baa;color:#fff}.cancel{background:#ddd}`
+const (
+	title  = "VNPay (giả lập)"
+	bg     = "#f4f6fa"
+	accent = "#005baa"
+	hint   = ".hint{font-size:.85rem;background:#fff8e1;padding:.6rem;border-radius:.3rem}"
+)
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>VNPay (giả lập)</title><style>` + pageStyle + `</style></head>
-<body><main>
+var pageTmpl = simkit.Page(title, bg, accent, hint, `
 <h1>VNPay — cổng thanh toán giả lập</h1>
 <dl><dt>Mã giao dịch</dt><dd>{{.TxnRef}}</dd><dt>Nội dung</dt><dd>{{.OrderInfo}}</dd><dt>Số tiền</dt><dd>{{.Amount}}</dd></dl>
 <p class="hint">Thẻ thử: NCB 9704198526191432198 · NGUYEN VAN A · phát hành 07/15 · OTP 123456</p>
@@ -475,17 +376,10 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <input type="hidden" name="vnp_TxnRef" value="{{.TxnRef}}"><input type="hidden" name="token" value="{{.Token}}">
 <button class="pay" name="action" value="pay">Thanh toán</button>
 <button class="cancel" name="action" value="cancel">Hủy</button>
-</form></main></body></html>`))
+</form>`)
 
-var errorTmpl = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>VNPay (giả lập) — lỗi {{.Code}}</title><style>` + pageStyle + `</style></head>
-<body><main><h1>Lỗi {{.Code}}</h1><p data-code="{{.Code}}">{{.Message}}</p></main></body></html>`))
+var errorTmpl = simkit.Page(title+" — lỗi {{.Code}}", bg, accent, "",
+	`<h1>Lỗi {{.Code}}</h1><p data-code="{{.Code}}">{{.Message}}</p>`)
 
 // Token exposes the form token to the page template.
 func (t *txn) Token() string { return t.token }
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}

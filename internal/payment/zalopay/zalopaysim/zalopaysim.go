@@ -17,15 +17,10 @@
 package zalopaysim
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goodgo/goodgo/internal/payment/simkit"
 	"github.com/goodgo/goodgo/internal/payment/zalopay"
 	"github.com/goodgo/goodgo/internal/platform/clock"
 	"github.com/goodgo/goodgo/internal/platform/money"
@@ -114,18 +110,12 @@ var (
 
 // Sim is the simulated gateway; it is an http.Handler.
 type Sim struct {
-	cfg   Config
-	after func(time.Duration) <-chan time.Time
-	clock clock.Clock
-	http  *http.Client
-	mux   *http.ServeMux
-
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cfg      Config
+	clock    clock.Clock
+	callback *simkit.Courier[Attempt] // callbacks by app_trans_id
+	mux      *http.ServeMux
 
 	mu      sync.Mutex
-	closed  bool
 	orders  map[string]*order // by app_trans_id
 	byToken map[string]*order
 	refunds map[string]bool // m_refund_id
@@ -134,35 +124,18 @@ type Sim struct {
 
 type order struct {
 	Order
-	token    string
-	callback *delivery
-}
-
-type delivery struct {
-	attempts []Attempt
-	done     chan struct{}
+	token string
 }
 
 // New returns a simulator for cfg.
 func New(cfg Config) *Sim {
-	s := &Sim{cfg: cfg, after: cfg.After, clock: cfg.Clock, http: cfg.HTTPClient, orders: map[string]*order{},
-		byToken: map[string]*order{}, refunds: map[string]bool{}}
-	if s.cfg.RetryInterval <= 0 {
-		s.cfg.RetryInterval = DefaultRetryInterval
-	}
-	if s.cfg.MaxAttempts <= 0 {
-		s.cfg.MaxAttempts = DefaultMaxAttempts
-	}
-	if s.after == nil {
-		s.after = time.After
-	}
+	s := &Sim{cfg: cfg, clock: cfg.Clock, orders: map[string]*order{}, byToken: map[string]*order{}, refunds: map[string]bool{}}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
-	if s.http == nil {
-		s.http = &http.Client{Timeout: 30 * time.Second}
-	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.callback = simkit.NewCourier[Attempt](simkit.Config{Interval: cfg.RetryInterval, DefaultInterval: DefaultRetryInterval,
+		MaxAttempts: cfg.MaxAttempts, DefaultMaxAttempts: DefaultMaxAttempts, After: cfg.After, Client: cfg.HTTPClient,
+		Timeout: 30 * time.Second})
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST "+zalopay.PathCreate, s.create)
 	s.mux.HandleFunc("POST "+zalopay.PathQuery, s.query)
@@ -177,17 +150,7 @@ func New(cfg Config) *Sim {
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Close stops every callback retry loop, aborts callbacks in flight and waits for them.
-func (s *Sim) Close() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
-}
+func (s *Sim) Close() { s.callback.Close() }
 
 // Order returns the simulator's record of appTransID.
 func (s *Sim) Order(appTransID string) (Order, bool) {
@@ -206,7 +169,7 @@ func (s *Sim) Order(appTransID string) (Order, bool) {
 func (s *Sim) Pay(appTransID string, outcome Outcome) (redirectURL string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.callback.Closed() {
 		return "", ErrClosed
 	}
 	o, ok := s.orders[appTransID]
@@ -227,9 +190,11 @@ func (s *Sim) Pay(appTransID string, outcome Outcome) (redirectURL string, err e
 		o.ZPTransID = day*1_000_000_000 + s.nextSeq
 		data, mac := s.callbackData(o)
 		body, _ := json.Marshal(zalopay.CallbackBody{Data: data, MAC: mac, Type: 1})
-		o.callback = &delivery{done: make(chan struct{})}
-		s.wg.Add(1)
-		go s.deliver(o.callback, o.CallbackURL, body)
+		target := o.CallbackURL
+		s.callback.Start(o.AppTransID, func(n int) (Attempt, bool) {
+			a := s.attempt(n, target, body)
+			return a, a.Reply.ReturnCode == 1
+		})
 	} else {
 		o.ReturnCode = zalopay.ReturnFailed
 	}
@@ -242,11 +207,7 @@ func (s *Sim) Pay(appTransID string, outcome Outcome) (redirectURL string, err e
 	}
 	q := url.Values{"appid": {strconv.FormatInt(s.cfg.AppID, 10)}, "apptransid": {o.AppTransID},
 		"amount": {strconv.FormatInt(int64(o.Amount), 10)}, "status": {status}}
-	sep := "?"
-	if strings.Contains(embed.RedirectURL, "?") {
-		sep = "&"
-	}
-	return embed.RedirectURL + sep + q.Encode(), nil
+	return simkit.WithQuery(embed.RedirectURL, q.Encode()), nil
 }
 
 // callbackData builds the data document in the field order of ZaloPay's sample and its mac (key2).
@@ -262,71 +223,28 @@ func num(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
 
 // Callbacks returns the callback attempts made so far for appTransID.
 func (s *Sim) Callbacks(appTransID string) []Attempt {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o, ok := s.orders[appTransID]; ok && o.callback != nil {
-		return append([]Attempt(nil), o.callback.attempts...)
-	}
-	return nil
+	return s.callback.Delivery(appTransID).Attempts()
 }
 
 // WaitCallback blocks until the callback of appTransID is settled (return_code 1, out of attempts, or
 // stopped by Close) or ctx ends. ErrNoCallback when the order was not paid.
 func (s *Sim) WaitCallback(ctx context.Context, appTransID string) ([]Attempt, error) {
-	s.mu.Lock()
-	var d *delivery
-	if o, ok := s.orders[appTransID]; ok {
-		d = o.callback
-	}
-	s.mu.Unlock()
+	d := s.callback.Delivery(appTransID)
 	if d == nil {
 		return nil, ErrNoCallback
 	}
-	select {
-	case <-d.done:
-		return s.Callbacks(appTransID), nil
-	case <-ctx.Done():
-		return s.Callbacks(appTransID), ctx.Err()
-	}
+	return d.Wait(ctx)
 }
 
-func (s *Sim) deliver(d *delivery, target string, body []byte) {
-	defer s.wg.Done()
-	defer close(d.done)
-	for n := 1; n <= s.cfg.MaxAttempts; n++ {
-		if n > 1 {
-			select {
-			case <-s.ctx.Done():
-				return
-			case <-s.after(s.cfg.RetryInterval):
-			}
-		}
-		a := s.attempt(n, target, body)
-		s.mu.Lock()
-		d.attempts = append(d.attempts, a)
-		s.mu.Unlock()
-		if a.Reply.ReturnCode == 1 || s.ctx.Err() != nil {
-			return
-		}
-	}
-}
-
+// attempt POSTs the callback once and reads the merchant's JSON reply.
 func (s *Sim) attempt(n int, target string, body []byte) Attempt {
 	a := Attempt{N: n, At: s.clock.Now()}
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
+	status, raw, err := s.callback.Do(simkit.Request{Method: http.MethodPost, URL: target, Body: body})
+	a.Status = status
+	if status == 0 {
 		a.Err = err.Error()
 		return a
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.http.Do(req)
-	if err != nil {
-		a.Err = err.Error()
-		return a
-	}
-	defer resp.Body.Close()
-	a.Status = resp.StatusCode
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err := json.Unmarshal(raw, &a.Reply); err != nil {
 		a.Reply = zalopay.CallbackReply{}
 		a.Err = "reply is not JSON: " + err.Error()
@@ -385,6 +303,20 @@ const (
 	subBadDate    = -7
 )
 
+// authentic reports whether a request is for this app and its mac is HMAC-SHA256(key1) of data, answering
+// the failure itself when not.
+func (s *Sim) authentic(w http.ResponseWriter, appID, mac string, data ...string) bool {
+	if appID != strconv.FormatInt(s.cfg.AppID, 10) {
+		fail(w, subBadApp, "unknown app_id")
+		return false
+	}
+	if mac != zalopay.MAC(s.cfg.Key1, data...) {
+		fail(w, subBadMAC, "mac invalid")
+		return false
+	}
+	return true
+}
+
 func (s *Sim) create(w http.ResponseWriter, r *http.Request) {
 	v, err := form(w, r)
 	if err != nil {
@@ -392,12 +324,7 @@ func (s *Sim) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := zalopay.ParseCreateForm(v)
-	if f.AppID != strconv.FormatInt(s.cfg.AppID, 10) {
-		fail(w, subBadApp, "unknown app_id")
-		return
-	}
-	if f.MAC != zalopay.MAC(s.cfg.Key1, f.MACData()...) {
-		fail(w, subBadMAC, "mac invalid")
+	if !s.authentic(w, f.AppID, f.MAC, f.MACData()...) {
 		return
 	}
 	amount, errA := strconv.ParseInt(f.Amount, 10, 64)
@@ -422,7 +349,7 @@ func (s *Sim) create(w http.ResponseWriter, r *http.Request) {
 	if callback == "" {
 		callback = s.cfg.CallbackURL
 	}
-	base := s.baseURL(r)
+	base := simkit.BaseURL(s.cfg.BaseURL, r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, dup := s.orders[f.AppTransID]; dup {
@@ -431,7 +358,7 @@ func (s *Sim) create(w http.ResponseWriter, r *http.Request) {
 	}
 	o := &order{Order: Order{AppTransID: f.AppTransID, AppUser: f.AppUser, Amount: money.VND(amount),
 		Description: f.Description, EmbedData: f.EmbedData, Item: f.Item, AppTime: f.AppTime, CallbackURL: callback,
-		ReturnCode: zalopay.ReturnProcessing}, token: randomHex(16)}
+		ReturnCode: zalopay.ReturnProcessing}, token: simkit.RandomHex(16)}
 	s.orders[o.AppTransID] = o
 	s.byToken[o.token] = o
 	orderURL := base + "/pay?t=" + o.token
@@ -447,12 +374,7 @@ func (s *Sim) query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := zalopay.ParseQueryForm(v)
-	if f.AppID != strconv.FormatInt(s.cfg.AppID, 10) {
-		fail(w, subBadApp, "unknown app_id")
-		return
-	}
-	if f.MAC != zalopay.MAC(s.cfg.Key1, f.MACData(s.cfg.Key1)...) {
-		fail(w, subBadMAC, "mac invalid")
+	if !s.authentic(w, f.AppID, f.MAC, f.MACData(s.cfg.Key1)...) {
 		return
 	}
 	s.mu.Lock()
@@ -474,15 +396,10 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := zalopay.ParseRefundForm(v)
+	if !s.authentic(w, f.AppID, f.MAC, f.MACData()...) {
+		return
+	}
 	appID := strconv.FormatInt(s.cfg.AppID, 10)
-	if f.AppID != appID {
-		fail(w, subBadApp, "unknown app_id")
-		return
-	}
-	if f.MAC != zalopay.MAC(s.cfg.Key1, f.MACData()...) {
-		fail(w, subBadMAC, "mac invalid")
-		return
-	}
 	amount, errA := strconv.ParseInt(f.Amount, 10, 64)
 	zpID, errZ := strconv.ParseInt(f.ZPTransID, 10, 64)
 	_, errT := strconv.ParseInt(f.Timestamp, 10, 64)
@@ -529,12 +446,7 @@ func (s *Sim) queryRefund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := zalopay.ParseQueryRefundForm(v)
-	if f.AppID != strconv.FormatInt(s.cfg.AppID, 10) {
-		fail(w, subBadApp, "unknown app_id")
-		return
-	}
-	if f.MAC != zalopay.MAC(s.cfg.Key1, f.MACData()...) {
-		fail(w, subBadMAC, "mac invalid")
+	if !s.authentic(w, f.AppID, f.MAC, f.MACData()...) {
 		return
 	}
 	s.mu.Lock()
@@ -546,22 +458,6 @@ func (s *Sim) queryRefund(w http.ResponseWriter, r *http.Request) {
 	}
 	reply(w, zalopay.QueryRefundResponse{ReturnCode: zalopay.ReturnSuccess, ReturnMessage: "Giao dịch thành công",
 		SubReturnCode: 1, SubReturnMessage: "Giao dịch thành công"})
-}
-
-// baseURL is Config.BaseURL, or the scheme, host and mount prefix of r.
-func (s *Sim) baseURL(r *http.Request) string {
-	if s.cfg.BaseURL != "" {
-		return strings.TrimRight(s.cfg.BaseURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	full := r.URL.Path
-	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
-		full = u.Path
-	}
-	return scheme + "://" + r.Host + strings.TrimSuffix(full, r.URL.Path)
 }
 
 // ---- pay page ----
@@ -576,19 +472,18 @@ func (s *Sim) payPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if !ok || view.ReturnCode != zalopay.ReturnProcessing {
-		renderPage(w, http.StatusBadRequest, errorTmpl, "Đơn hàng không hợp lệ hoặc đã xử lý.")
+		simkit.Render(w, http.StatusBadRequest, errorTmpl, "Đơn hàng không hợp lệ hoặc đã xử lý.")
 		return
 	}
-	renderPage(w, http.StatusOK, pageTmpl, struct {
+	simkit.Render(w, http.StatusOK, pageTmpl, struct {
 		Order
 		Token string
 	}{view, token})
 }
 
 func (s *Sim) payForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		renderPage(w, http.StatusBadRequest, errorTmpl, "Biểu mẫu không đọc được.")
+	if err := simkit.ParseForm(w, r); err != nil {
+		simkit.Render(w, http.StatusBadRequest, errorTmpl, "Biểu mẫu không đọc được.")
 		return
 	}
 	s.mu.Lock()
@@ -600,52 +495,36 @@ func (s *Sim) payForm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if !ok {
-		renderPage(w, http.StatusBadRequest, errorTmpl, "Đơn hàng không hợp lệ hoặc đã xử lý.")
+		simkit.Render(w, http.StatusBadRequest, errorTmpl, "Đơn hàng không hợp lệ hoặc đã xử lý.")
 		return
 	}
 	outcome := Cancelled
-	if r.PostForm.Get("action") == "pay" {
+	if simkit.ChosePay(r.PostForm) {
 		outcome = Paid
 	}
 	target, err := s.Pay(id, outcome)
 	switch {
 	case err != nil:
-		renderPage(w, http.StatusBadRequest, errorTmpl, "Đơn hàng đã được xử lý.")
+		simkit.Render(w, http.StatusBadRequest, errorTmpl, "Đơn hàng đã được xử lý.")
 	case target == "":
-		renderPage(w, http.StatusOK, errorTmpl, "Đã ghi nhận. Bạn có thể đóng trang này.")
+		simkit.Render(w, http.StatusOK, errorTmpl, "Đã ghi nhận. Bạn có thể đóng trang này.")
 	default:
 		http.Redirect(w, r, target, http.StatusSeeOther)
 	}
 }
 
-func renderPage(w http.ResponseWriter, status int, t *template.Template, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_ = t.Execute(w, data)
-}
+const (
+	title  = "ZaloPay (giả lập)"
+	bg     = "#eef6ff"
+	accent = "#0068ff"
+)
 
-const pageStyle = `body{font-family:system-ui,sans-serif;background:#eef6ff;margin:0}main{max-width:28rem;margin:2rem auto;` +
-	`background:#fff;border-radius:.5rem;padding:1.5rem;box-shadow:0 1px 4px #0002}h1{font-size:1.2rem;color:#0068ff}` +
-	`dt{color:#666}dd{margin:0 0 .6rem;font-weight:600}button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;` +
-	`border:0;border-radius:.3rem;cursor:pointer}.pay{background:#0068ff;color:#fff}.cancel{background:#ddd}`
-
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>ZaloPay (giả lập)</title><style>` + pageStyle + `</style></head>
-<body><main>
+var pageTmpl = simkit.Page(title, bg, accent, "", `
 <h1>ZaloPay — thanh toán giả lập</h1>
 <dl><dt>Mã giao dịch</dt><dd>{{.AppTransID}}</dd><dt>Nội dung</dt><dd>{{.Description}}</dd><dt>Số tiền</dt><dd>{{.Amount}}</dd></dl>
 <form method="post" action="pay"><input type="hidden" name="t" value="{{.Token}}">
 <button class="pay" name="action" value="pay">Thanh toán</button>
 <button class="cancel" name="action" value="cancel">Hủy</button>
-</form></main></body></html>`))
+</form>`)
 
-var errorTmpl = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>ZaloPay (giả lập)</title><style>` + pageStyle + `</style></head>
-<body><main><p>{{.}}</p></main></body></html>`))
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+var errorTmpl = simkit.Page(title, bg, accent, "", `<p>{{.}}</p>`)
