@@ -124,7 +124,7 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"method": "cash", "shop_id": w.ids["shop_id"]}, 201)
 	w.ids["txn_id"] = topUp["id"].(string)
 	w.secretOf = append(w.secretOf, w.ids["shift_id"], w.ids["wallet_id"], w.ids["txn_id"], "0987654321", "Khách ví A")
-	w.queries = map[string]string{"split-order-equally": "?parts=2", "put-holidays": "?year=2026", "import-vietnam-holidays": "?year=2026", "get-booking-availability": "?starts_at=" + tomorrow.Format(time.RFC3339) +
+	w.queries = map[string]string{"split-order-equally": "?parts=2", "put-holidays": "?year=2026", "import-vietnam-holidays": "?year=2026", "get-end-of-day-report": "?date=2026-03-01", "get-qr-code": "?table_id=" + w.ids["table_id"], "get-booking-availability": "?starts_at=" + tomorrow.Format(time.RFC3339) +
 		"&ends_at=" + tomorrow.Add(time.Hour).Format(time.RFC3339) + "&party_size=2"}
 	w.secretOf = append(w.secretOf, w.ids["category_id"], w.ids["group_id"], w.ids["option_id"], w.ids["product_id"],
 		w.ids["stock_item_id"], w.ids["file_id"], w.ids["ticket_id"], w.ids["order_id"], w.ids["line_id"], "ít đá A", "Đồ uống A", "Mức đường A", "Cà phê A", "Cà phê hạt A")
@@ -183,6 +183,7 @@ func newIsolationWorld(t *testing.T, base string) *isolationWorld {
 		"refund-payment":             map[string]any{"amount": 500, "reason": "lạ"},
 		"assign-bank-transfer":       map[string]any{"order_id": w.ids["order_id"]},
 		"dismiss-bank-transfer":      map[string]any{"reason": "lạ"},
+		"set-report-settings":        map[string]any{"open_minutes_per_day": 600, "default_target_minutes": 15, "station_targets": []any{}},
 		"open-shift":                 map[string]any{"opening_cash": 100000},
 		"close-shift":                map[string]any{"counted_cash": 100000},
 		"create-shift-cash-movement": map[string]any{"type": "in", "amount": 1000, "reason": "lạ"},

@@ -11,8 +11,11 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/goodgo/goodgo/internal/platform/clock"
 	"github.com/goodgo/goodgo/internal/platform/db"
 	"github.com/goodgo/goodgo/internal/platform/migrate"
+	"github.com/goodgo/goodgo/internal/platform/tenant"
+	"github.com/goodgo/goodgo/internal/report"
 )
 
 // Version is the build's version, set with -ldflags at build time.
@@ -26,6 +29,8 @@ commands:
   serve     start the server (default)
   migrate   apply pending migrations and exit
   openapi   print the OpenAPI 3.1 document
+  reports rebuild [merchant-id ...]
+            rebuild the reports' read models from the events they keep (every merchant when none is named)
   backup    copy the embedded SQLite database and key, online (goodgo backup --help)
   restore   restore such a copy into the data directory (goodgo restore --help)
   smoke     run the post-deployment smoke tests against a URL (goodgo smoke --help)
@@ -50,6 +55,11 @@ func Main(ctx context.Context, args, environ []string, stdout, stderr io.Writer)
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "serve", "migrate", "openapi":
+	case "reports":
+		if len(args) < 2 || args[1] != "rebuild" {
+			fmt.Fprintf(stderr, "goodgo: usage: goodgo reports rebuild [merchant-id ...]\n")
+			return 2
+		}
 	default:
 		fmt.Fprintf(stderr, "goodgo: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -69,6 +79,8 @@ func Main(ctx context.Context, args, environ []string, stdout, stderr io.Writer)
 		err = runMigrate(ctx, cfg, log)
 	case "openapi":
 		err = printOpenAPI(ctx, cfg, stdout)
+	case "reports":
+		err = rebuildReports(ctx, cfg, log, args[2:], stdout)
 	default:
 		err = serve(ctx, cfg, log)
 	}
@@ -91,6 +103,40 @@ func runMigrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer d.Close()
 	return migrate.Up(ctx, d, log, allMigrations(modules())...)
+}
+
+// rebuildReports replays the events the report module keeps into its read models, for the merchants named or
+// every merchant with events, and prints what it replayed.
+func rebuildReports(ctx context.Context, cfg Config, log *slog.Logger, merchants []string, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	d, err := db.Open(ctx, cfg.database())
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := migrate.Up(ctx, d, log, allMigrations(modules())...); err != nil {
+		return err
+	}
+	svc := report.New(d, clock.System{}, report.Options{})
+	ids := make([]tenant.ID, 0, len(merchants))
+	for _, m := range merchants {
+		ids = append(ids, tenant.ID(m))
+	}
+	if len(ids) == 0 {
+		if ids, err = svc.Merchants(ctx); err != nil {
+			return err
+		}
+	}
+	for _, m := range ids {
+		replayed, skipped, err := svc.Rebuild(ctx, m)
+		if err != nil {
+			return fmt.Errorf("rebuild reports of %s: %w", m, err)
+		}
+		fmt.Fprintf(stdout, "merchant %s: %d events replayed, %d skipped\n", m, replayed, skipped)
+	}
+	return nil
 }
 
 // printOpenAPI builds the application against a throwaway embedded data directory (so it needs no running

@@ -31,6 +31,7 @@ import (
 	"github.com/goodgo/goodgo/internal/platform/rbac"
 	"github.com/goodgo/goodgo/internal/platform/secretbox"
 	"github.com/goodgo/goodgo/internal/platform/tenant"
+	"github.com/goodgo/goodgo/internal/report"
 	"github.com/goodgo/goodgo/internal/storage"
 )
 
@@ -72,6 +73,7 @@ func modules() []Module {
 		payments    *payment.Service
 		shifts      *shift.Service
 		wallets     *wallet.Service
+		reports     *report.Service
 	)
 	shops := func(k *Kit) shopDirectory { return shopDirectory{merchantService(k)} }
 	storageService := func(k *Kit) *storage.Service {
@@ -146,6 +148,13 @@ func modules() []Module {
 		}
 		return payments
 	}
+	reportService := func(k *Kit) *report.Service {
+		if reports == nil {
+			reports = report.New(k.DB, k.Clock, report.Options{Staff: reportStaff{accounts},
+				Catalog: reportCatalog{catalogService(k)}, Shops: reportShops{merchantService(k)}})
+		}
+		return reports
+	}
 	bookingService := func(k *Kit) *booking.Service {
 		if bookings == nil {
 			bookings = booking.New(k.DB, k.Clock, booking.Options{Nudge: k.Relay.Nudge, Floor: bookingFloor{merchantService(k)},
@@ -164,6 +173,9 @@ func modules() []Module {
 			}},
 			{Module: "payment", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return paymentService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
+			}},
+			{Module: "report", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
+				return reportService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
 			}},
 			{Module: "shift", Move: func(ctx context.Context, tx *sql.Tx, mv *merchant.ShopMove) error {
 				return shiftService(k).MoveShop(ctx, tx, mv.ShopID, mv.From, mv.To)
@@ -233,7 +245,21 @@ func modules() []Module {
 				svc := merchantService(k)
 				if active {
 					svc.Routes(k.API)
+					svc.QRCodeRoutes(k.API, k.Config.PublicURL)
 					k.Router.With(k.RateLimit(httpapi.ClassRealtime)).Get("/api/v1/shops/{shop_id}/events", shopEvents(k, svc))
+				}
+				return nil
+			},
+		},
+		{
+			Name:       "report",
+			Requires:   []string{"merchant", "catalog"},
+			Migrations: []migrate.Source{report.Migrations},
+			Init: func(ctx context.Context, k *Kit, active bool) error {
+				if active {
+					svc := reportService(k)
+					svc.Routes(k.API)
+					subscribe(k, "report", report.Subjects, events.Consume(k.DB, "report", svc.HandleEvent))
 				}
 				return nil
 			},

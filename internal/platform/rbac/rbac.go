@@ -118,6 +118,9 @@ const (
 	// KitchenRead, KitchenWork: the kitchen display — reading tickets, moving them along, recalling them.
 	KitchenRead Permission = "kitchen.read"
 	KitchenWork Permission = "kitchen.work"
+	// ReportRead: the reports — end of day, revenue, staff performance, venue metrics — and a shop's report
+	// settings.
+	ReportRead Permission = "report.read"
 	// PlatformAdmin: the SaaS operator's operations.
 	PlatformAdmin Permission = "platform.admin"
 )
@@ -158,6 +161,7 @@ var table = map[Permission][]Role{
 	WalletWrite:      {Owner, Manager, Cashier},
 	KitchenRead:      {Owner, Manager, Cashier, Waiter, Kitchen},
 	KitchenWork:      {Owner, Manager, Waiter, Kitchen},
+	ReportRead:       {Owner, Manager},
 	PlatformAdmin:    {Admin},
 }
 
