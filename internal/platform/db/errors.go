@@ -2,8 +2,12 @@ package db
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -37,6 +41,9 @@ func MapError(err error) error {
 		}
 		return err
 	}
+	if lostConnection(err) {
+		return apperr.Wrap(err, apperr.Unavailable, "database unavailable")
+	}
 	var lite *sqlite.Error
 	if errors.As(err, &lite) {
 		switch lite.Code() { // constraint violations are reported with their extended codes
@@ -51,4 +58,19 @@ func MapError(err error) error {
 		}
 	}
 	return err
+}
+
+// lostConnection reports an error of the connection to the database rather than of the statement: refused,
+// reset, closed under the query, or cut mid-answer. The request may succeed once the database is back.
+func lostConnection(err error) bool {
+	var pgConnect *pgconn.ConnectError
+	var netErr *net.OpError
+	switch {
+	case errors.As(err, &pgConnect), errors.As(err, &netErr), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection refused") ||
+		strings.Contains(msg, "connection reset by peer") || strings.Contains(msg, "broken pipe")
 }

@@ -13,14 +13,18 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
@@ -299,8 +303,14 @@ func (a *operationAdapter) Handle(op *huma.Operation, handler func(huma.Context)
 	op.MaxBodyBytes = limit + 1
 
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			// huma bounds the body's arrival with a read deadline (BodyReadTimeout) and leaves it set; once the
+			// body is read it must go, or the connection's background read ends the request mid-handler.
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: http.NewResponseController(w)}
+		}
 		handler(humachi.NewContext(op, r, w))
 	})
+	h = rejectInvalidUTF8(op, h)
 	h = s.idempotent(op, h)
 	h = s.authorize(op, h)
 	h = s.requireSecurity(op, h)
@@ -309,6 +319,55 @@ func (a *operationAdapter) Handle(op *huma.Operation, handler func(huma.Context)
 		h = raiseBodyLimit(limit, h)
 	}
 	s.mux.Method(op.Method, op.Path, h)
+}
+
+// deadlineBody clears the connection's read deadline when the body has been read to its end.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done { // a failed read keeps the deadline: the connection must still end
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// rejectInvalidUTF8 refuses a JSON body that is not valid UTF-8 (encoding/json would silently turn the bad
+// bytes into U+FFFD and store them) with a 400 problem, before anything runs.
+func rejectInvalidUTF8(op *huma.Operation, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody || !strings.Contains(r.Header.Get("Content-Type"), "json") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		timeout := op.BodyReadTimeout
+		if timeout <= 0 {
+			timeout = 5 * time.Second
+		}
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Now().Add(timeout))
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+				WriteProblem(w, r, err)
+			} else {
+				WriteProblem(w, r, &Problem{Status: http.StatusBadRequest, Detail: "the request body could not be read"})
+			}
+			return
+		}
+		_ = rc.SetReadDeadline(time.Time{}) // read whole: see deadlineBody
+		if !utf8.Valid(body) {
+			WriteProblem(w, r, &Problem{Status: http.StatusBadRequest, Detail: "the request body is not valid UTF-8"})
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP serves the whole stack (huma uses it in its test helpers).

@@ -125,8 +125,15 @@ func (s *Server) idempotent(op *huma.Operation, next http.Handler) http.Handler 
 				fmt.Sprintf("must be 1 to %d printable ASCII characters", maxKeyLength)))
 			return
 		}
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(readTimeout))
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Now().Add(readTimeout))
 		body, err := io.ReadAll(r.Body)
+		if err == nil {
+			// The deadline bounds the body's arrival only: left in place, it would end the connection's background
+			// read, and with it the request's context, while the handler still works (a 499 to a waiting client).
+			// A failed read keeps it, so a trickling client's connection still ends.
+			_ = rc.SetReadDeadline(time.Time{})
+		}
 		if err != nil {
 			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 				WriteProblem(w, r, err)

@@ -209,12 +209,12 @@ func installProblems() {
 }
 
 // requiredHeaders are the headers HTTP requires with some statuses, for problems whose error did not carry
-// them: a 401 names the scheme to authenticate with, a 429 says when to retry.
+// them: a 401 names the scheme to authenticate with, a 429 or 503 says when to retry.
 func requiredHeaders(p *Problem) map[string]string {
 	switch {
 	case p.Status == http.StatusUnauthorized && p.headers.Get("WWW-Authenticate") == "":
 		return map[string]string{"WWW-Authenticate": "Bearer"}
-	case p.Status == http.StatusTooManyRequests && p.headers.Get("Retry-After") == "":
+	case (p.Status == http.StatusTooManyRequests || p.Status == http.StatusServiceUnavailable) && p.headers.Get("Retry-After") == "":
 		return map[string]string{"Retry-After": "1"}
 	}
 	return nil
