@@ -19,7 +19,7 @@ func main() {
 	os.Exit(code)
 }
 
-// run handles the operations commands kept in this package (backup, restore, smoke) and hands every other
+// run handles the operations commands kept in this package (backup, restore, smoke, loadgen) and hands every other
 // command to app.Main.
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
@@ -30,6 +30,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 			return runRestore(ctx, args[1:], environ, stdout, stderr)
 		case "smoke":
 			return runSmoke(ctx, args[1:], stdout, stderr)
+		case "loadgen":
+			return runLoadgen(ctx, args[1:], stdout, stderr)
 		}
 	}
 	return app.Main(ctx, args, environ, stdout, stderr)

@@ -193,7 +193,8 @@ func (s *Server) runClaimed(w http.ResponseWriter, r *http.Request, c claim, nex
 
 // storable reports whether a response may be replayed: not server errors, not "try again later" answers.
 func storable(status int) bool {
-	return status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+	return status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests &&
+		status != statusClientClosedRequest // the client gave up; its retry must run the operation, not replay that
 }
 
 func validKey(k string) bool {
