@@ -56,7 +56,12 @@ fuzz:
 	  dir=./$$(dirname $$file); \
 	  for f in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$file | cut -d' ' -f2); do \
 	    echo "fuzz $$dir $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$dir || exit 1; \
+	    out=$$($(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$dir 2>&1) && { echo "$$out" | tail -n 2; continue; }; \
+	    echo "$$out"; \
+	    if echo "$$out" | grep -q 'context deadline exceeded' && ! echo "$$out" | grep -q 'Failing input written'; then \
+	      echo "the fuzz coordinator timed out without a failing input (a Go fuzzing flake): running $$f once more"; \
+	      $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$dir || exit 1; \
+	    else exit 1; fi; \
 	  done; \
 	done
 
